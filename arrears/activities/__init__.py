@@ -1,0 +1,1 @@
+"""Every side effect of a case, each idempotent and safe to retry."""

@@ -1,0 +1,51 @@
+"""Maps every error to a stable JSON body: `{"detail": <human-readable>, "error": <code>}`."""
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from arrears.errors import (
+    ArrearsError,
+    CaseClosedError,
+    CaseNotFoundError,
+    CaseServiceUnavailableError,
+    InvalidCommandError,
+)
+
+_STATUS: dict[type[ArrearsError], int] = {
+    CaseNotFoundError: status.HTTP_404_NOT_FOUND,
+    CaseClosedError: status.HTTP_409_CONFLICT,
+    InvalidCommandError: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    CaseServiceUnavailableError: status.HTTP_503_SERVICE_UNAVAILABLE,
+}
+
+
+def _field(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc if part != "body") or "body"
+
+
+async def _arrears_error(_: Request, error: ArrearsError) -> JSONResponse:
+    code = next(
+        (http for cls, http in _STATUS.items() if isinstance(error, cls)),
+        status.HTTP_400_BAD_REQUEST,
+    )
+    headers = {"Retry-After": "5"} if code == status.HTTP_503_SERVICE_UNAVAILABLE else None
+    return JSONResponse(
+        {"detail": error.detail, "error": error.code}, status_code=code, headers=headers
+    )
+
+
+async def _validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
+    problems = [
+        {"field": _field(tuple(item["loc"])), "message": item["msg"]} for item in error.errors()
+    ]
+    detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+    return JSONResponse(
+        {"detail": detail, "error": "invalid_request", "problems": problems},
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(ArrearsError, _arrears_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

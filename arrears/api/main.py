@@ -1,0 +1,35 @@
+"""The FastAPI application."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from arrears import __version__
+from arrears.api import errors
+from arrears.api.gateway import CaseGateway
+from arrears.api.routes import cases, health, payments
+from arrears.settings import Settings
+from arrears.temporal import connect
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app. Settings are read here (not at import); the lifespan connects."""
+    settings = settings or Settings()
+    api_keys = settings.api_keys()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        client = await connect(settings)
+        app.state.gateway = CaseGateway(client)
+        yield
+
+    app = FastAPI(title="arrears", version=__version__, lifespan=lifespan)
+    app.state.api_keys = api_keys
+    errors.install(app)
+    v1 = APIRouter(prefix="/v1")
+    v1.include_router(cases.router)
+    v1.include_router(payments.router)
+    app.include_router(health.router)
+    app.include_router(v1)
+    return app

@@ -1,0 +1,89 @@
+"""The `arrears` command."""
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from arrears.settings import ConfigError, Settings
+
+app = typer.Typer(help="Debt-collection case orchestration on Temporal.", no_args_is_help=True)
+console = Console()
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _fail(message: str, code: int = 2) -> None:
+    console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def dev(
+    home: Annotated[
+        Path, typer.Option(help="State folder: Temporal, Postgres, keys, logs.")
+    ] = Path(".arrears"),
+    host: str = "127.0.0.1",
+    api_port: Annotated[int, typer.Option(help="HTTP API port.")] = 8000,
+    temporal_port: Annotated[int, typer.Option(help="Temporal frontend gRPC port.")] = 7233,
+    ui_port: Annotated[int, typer.Option(help="Temporal Web UI port.")] = 8233,
+    postgres_port: Annotated[int, typer.Option(help="Embedded PostgreSQL port.")] = 5433,
+) -> None:
+    """Run the whole stack on this machine: Temporal, PostgreSQL, worker and API."""
+    from arrears.devstack.stack import DevOptions, DevStack
+
+    options = DevOptions(
+        home=home,
+        host=host,
+        api_port=api_port,
+        temporal_port=temporal_port,
+        ui_port=ui_port,
+        postgres_port=postgres_port,
+    )
+    code = asyncio.run(DevStack(options, console).run())
+    raise typer.Exit(code)
+
+
+@app.command()
+def worker() -> None:
+    """Run a worker against TEMPORAL_ADDRESS and DATABASE_URL."""
+    from arrears.worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        asyncio.run(run_worker(_settings()))
+    except ConfigError as error:
+        _fail(str(error))
+
+
+@app.command()
+def api(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the HTTP API against TEMPORAL_ADDRESS."""
+    import uvicorn
+
+    from arrears.api.main import create_app
+
+    try:
+        application = create_app(_settings())
+    except ConfigError as error:
+        _fail(str(error))
+    uvicorn.run(application, host=host, port=port, log_level="info", access_log=False)
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Apply pending database migrations to DATABASE_URL."""
+    from arrears import migrate
+
+    try:
+        applied = asyncio.run(migrate.migrate(_settings().require_database_url()))
+    except ConfigError as error:
+        _fail(str(error))
+    except migrate.MigrationError as error:
+        _fail(str(error), code=1)
+    console.print(f"applied: {', '.join(applied) or 'nothing pending'}")

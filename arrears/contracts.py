@@ -1,0 +1,220 @@
+"""The models that cross a boundary: HTTP bodies, workflow and activity inputs and outputs.
+
+No I/O and no Temporal import: the API, the activities and the workflows share this module,
+and the pydantic data converter carries these models through Temporal unchanged.
+"""
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from arrears.fields import (
+    CurrencyCode,
+    MinorUnits,
+    NonNegativeMinorUnits,
+    OpaqueRef,
+    TimeZoneName,
+    UtcDatetime,
+)
+
+Jurisdiction = Literal["CN", "US", "UK", "EU"]
+Channel = Literal["sms", "email", "call"]
+CaseStatus = Literal["open", "closed"]
+Stage = Literal["reminder", "early", "mid", "late", "legal", "write_off"]
+ClosedReason = Literal["paid", "settled", "written_off", "recalled"]
+RiskTier = Literal["low", "medium", "high"]
+
+
+class Contract(BaseModel):
+    """Base for every contract: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Customer(Contract):
+    """The debtor. Personal data: it travels only encrypted and is stored in Postgres."""
+
+    customer_id: OpaqueRef
+    name: str = Field(min_length=1, max_length=200)
+    phone: str | None = Field(
+        default=None, pattern=r"^\+[1-9]\d{6,14}$", examples=["+8613800138000"]
+    )
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    timezone: TimeZoneName
+    language: str = Field(default="zh-CN", pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
+
+
+class Amounts(Contract):
+    """What is owed, split by component, in minor units."""
+
+    principal: NonNegativeMinorUnits
+    interest: NonNegativeMinorUnits = 0
+    fees: NonNegativeMinorUnits = 0
+
+    @property
+    def total(self) -> int:
+        return self.principal + self.interest + self.fees
+
+
+class CaseOpening(Contract):
+    """A bank's request to open a collection case; also the workflow's input."""
+
+    loan_id: OpaqueRef
+    customer: Customer
+    jurisdiction: Jurisdiction = "CN"
+    currency: CurrencyCode
+    due: Amounts
+    due_date: date
+
+    @model_validator(mode="after")
+    def _something_is_owed(self) -> "CaseOpening":
+        if self.due.total <= 0:
+            raise ValueError("due: nothing is owed; a case needs a positive amount due")
+        return self
+
+
+class Balance(Contract):
+    principal: int
+    interest: int
+    fees: int
+    total: int
+
+
+class RiskScore(Contract):
+    """A scorecard result: higher score, lower risk. Reasons are codes with their meaning."""
+
+    score: int
+    tier: RiskTier
+    reasons: list[str]
+
+
+class NextAction(Contract):
+    kind: str
+    at: datetime
+
+
+class CaseView(Contract):
+    """What anyone may see of a case. Free of personal data."""
+
+    loan_id: str
+    status: CaseStatus
+    stage: Stage
+    dpd: int
+    currency: str
+    due_date: date
+    balance: Balance
+    paid: int = 0
+    excess: int = 0
+    risk: RiskScore | None = None
+    closed_reason: ClosedReason | None = None
+    next_action: NextAction | None = None
+    opened_at: datetime
+
+
+class Payment(Contract):
+    """A payment against a case, applied once per `payment_id`."""
+
+    payment_id: OpaqueRef
+    amount: MinorUnits
+    currency: CurrencyCode | None = None
+    paid_at: UtcDatetime | None = None
+
+
+class Allocation(Contract):
+    """How a payment was split by the waterfall fees → interest → principal."""
+
+    fees: int = 0
+    interest: int = 0
+    principal: int = 0
+    excess: int = 0
+
+
+class PaymentOutcome(Contract):
+    applied: bool
+    allocation: Allocation | None = None
+    case: CaseView
+
+
+class TimelineEvent(BaseModel):
+    """One step of a case's story: `{"at", "type", ...}`, with `rule` where a rule decided.
+
+    Extra fields are the event's own (`channel`, `amount`, `stage`...); they must never
+    carry personal data.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    at: UtcDatetime
+    type: str
+    rule: str | None = None
+
+
+class CaseOutcome(Contract):
+    """The workflow's result: the case as it was when it closed."""
+
+    loan_id: str
+    view: CaseView
+
+
+# Activity inputs and outputs.
+
+
+class ScoreRequest(Contract):
+    loan_id: str
+    customer_id: str
+    currency: str
+    due: Amounts
+    dpd: int
+
+
+class NotificationRequest(Contract):
+    """Send one message. `idempotency_key` (case + step) makes every retry the same send."""
+
+    idempotency_key: str
+    loan_id: str
+    customer_id: str
+    channel: Channel
+    template: str
+    currency: str
+    amount_due: int
+    due_date: date
+
+
+class NotificationResult(Contract):
+    idempotency_key: str
+    channel: Channel
+    status: Literal["sent", "skipped"]
+    detail: str | None = None
+
+
+class PaymentRecord(Contract):
+    payment_id: str
+    amount: int
+    currency: str
+    allocation: Allocation
+    paid_at: datetime | None
+    applied_at: datetime
+    via: Literal["signal", "update"]
+
+
+class RecordedEvent(Contract):
+    """A timeline event with its position in the case's timeline (its audit sequence)."""
+
+    seq: int
+    event: TimelineEvent
+
+
+class CaseSync(Contract):
+    """Everything new about a case since its last sync, written in one transaction.
+
+    `customer` is sent once, with the first sync; payments and events are idempotent on
+    (loan, payment_id) and (loan, seq), so a retried sync writes nothing twice.
+    """
+
+    view: CaseView
+    customer_id: str
+    jurisdiction: str
+    customer: Customer | None = None
+    payments: list[PaymentRecord] = []
+    events: list[RecordedEvent] = []

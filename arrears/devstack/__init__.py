@@ -1,0 +1,1 @@
+"""`arrears dev`: the whole stack on one machine, from wheels only."""

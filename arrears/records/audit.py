@@ -1,0 +1,77 @@
+"""The append-only, hash-chained audit trail of each case.
+
+Each row's hash is sha256(previous hash || canonical JSON of the event), starting from 32
+zero bytes, so altering or removing any row breaks every hash after it.
+"""
+
+import hashlib
+import json
+from typing import Any
+
+import asyncpg
+
+from arrears.contracts import RecordedEvent
+
+GENESIS = bytes(32)
+
+
+def canonical(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def chain_hash(prev_hash: bytes, body: dict[str, Any]) -> bytes:
+    return hashlib.sha256(prev_hash + canonical(body)).digest()
+
+
+async def append_events(
+    conn: asyncpg.Connection, *, loan_id: str, events: list[RecordedEvent]
+) -> int:
+    """Append events in seq order, skipping those already stored. Returns how many were new.
+
+    The caller must hold the case row lock (SELECT ... FOR UPDATE) so appends to one chain
+    are serialised.
+    """
+    last = await conn.fetchrow(
+        "SELECT seq, hash FROM audit_events WHERE loan_id = $1 ORDER BY seq DESC LIMIT 1", loan_id
+    )
+    next_seq, prev_hash = (last["seq"] + 1, last["hash"]) if last else (0, GENESIS)
+    added = 0
+    for recorded in sorted(events, key=lambda e: e.seq):
+        if recorded.seq < next_seq:
+            continue
+        if recorded.seq != next_seq:
+            raise ValueError(
+                f"audit gap for {loan_id}: expected seq {next_seq}, got {recorded.seq}"
+            )
+        body = recorded.event.model_dump(mode="json", exclude_none=True)
+        digest = chain_hash(prev_hash, body)
+        await conn.execute(
+            "INSERT INTO audit_events (loan_id, seq, at, type, body, prev_hash, hash)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            loan_id,
+            recorded.seq,
+            recorded.event.at,
+            recorded.event.type,
+            body,
+            prev_hash,
+            digest,
+        )
+        next_seq, prev_hash = next_seq + 1, digest
+        added += 1
+    return added
+
+
+async def list_events(conn: asyncpg.Connection, *, loan_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT * FROM audit_events WHERE loan_id = $1 ORDER BY seq", loan_id)
+
+
+async def verify_chain(conn: asyncpg.Connection, *, loan_id: str) -> bool:
+    """Recompute the chain of a case; False if any row was altered or is missing."""
+    prev_hash = GENESIS
+    for expected_seq, row in enumerate(await list_events(conn, loan_id=loan_id)):
+        if row["seq"] != expected_seq or row["prev_hash"] != prev_hash:
+            return False
+        if chain_hash(prev_hash, row["body"]) != row["hash"]:
+            return False
+        prev_hash = row["hash"]
+    return True

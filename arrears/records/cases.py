@@ -1,0 +1,95 @@
+"""Customers and cases."""
+
+from dataclasses import dataclass
+
+import asyncpg
+
+from arrears.contracts import CaseView, Customer
+
+
+async def upsert_customer(conn: asyncpg.Connection, *, customer: Customer) -> None:
+    await conn.execute(
+        """
+        INSERT INTO customers (customer_id, name, phone, email, timezone, language)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (customer_id) DO UPDATE SET
+            name = EXCLUDED.name, phone = EXCLUDED.phone, email = EXCLUDED.email,
+            timezone = EXCLUDED.timezone, language = EXCLUDED.language, updated_at = now()
+        """,
+        customer.customer_id,
+        customer.name,
+        customer.phone,
+        customer.email,
+        customer.timezone,
+        customer.language,
+    )
+
+
+async def get_customer(conn: asyncpg.Connection, *, customer_id: str) -> Customer | None:
+    row = await conn.fetchrow(
+        "SELECT customer_id, name, phone, email, timezone, language"
+        " FROM customers WHERE customer_id = $1",
+        customer_id,
+    )
+    return Customer(**dict(row)) if row else None
+
+
+async def upsert_case(
+    conn: asyncpg.Connection, *, view: CaseView, customer_id: str, jurisdiction: str
+) -> None:
+    """Write the case row from the workflow's view of it (the workflow is the truth)."""
+    risk = view.risk
+    await conn.execute(
+        """
+        INSERT INTO cases (loan_id, customer_id, jurisdiction, currency, due_date, status, stage,
+                           dpd, principal_due, interest_due, fees_due, paid, excess, risk_score,
+                           risk_tier, closed_reason, opened_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+        ON CONFLICT (loan_id) DO UPDATE SET
+            status = EXCLUDED.status, stage = EXCLUDED.stage, dpd = EXCLUDED.dpd,
+            principal_due = EXCLUDED.principal_due, interest_due = EXCLUDED.interest_due,
+            fees_due = EXCLUDED.fees_due, paid = EXCLUDED.paid, excess = EXCLUDED.excess,
+            risk_score = EXCLUDED.risk_score, risk_tier = EXCLUDED.risk_tier,
+            closed_reason = EXCLUDED.closed_reason, updated_at = now()
+        """,
+        view.loan_id,
+        customer_id,
+        jurisdiction,
+        view.currency,
+        view.due_date,
+        view.status,
+        view.stage,
+        view.dpd,
+        view.balance.principal,
+        view.balance.interest,
+        view.balance.fees,
+        view.paid,
+        view.excess,
+        risk.score if risk else None,
+        risk.tier if risk else None,
+        view.closed_reason,
+        view.opened_at,
+    )
+
+
+@dataclass(frozen=True)
+class CustomerHistory:
+    other_open_cases: int
+    past_cases: int
+    past_written_off: int
+
+
+async def get_customer_history(
+    conn: asyncpg.Connection, *, customer_id: str, excluding_loan_id: str
+) -> CustomerHistory:
+    row = await conn.fetchrow(
+        """
+        SELECT count(*) FILTER (WHERE status = 'open') AS other_open_cases,
+               count(*) FILTER (WHERE status = 'closed') AS past_cases,
+               count(*) FILTER (WHERE closed_reason = 'written_off') AS past_written_off
+        FROM cases WHERE customer_id = $1 AND loan_id <> $2
+        """,
+        customer_id,
+        excluding_loan_id,
+    )
+    return CustomerHistory(**dict(row))

@@ -1,0 +1,67 @@
+"""The contact ledger: one row per contact decided, keyed by case + step."""
+
+import asyncpg
+
+
+async def get_or_create_attempt(
+    conn: asyncpg.Connection,
+    *,
+    idempotency_key: str,
+    loan_id: str,
+    customer_id: str,
+    channel: str,
+    template: str,
+) -> asyncpg.Record:
+    """Reserve the attempt row, or return the one a previous try left (with its status)."""
+    await conn.execute(
+        """
+        INSERT INTO contact_attempts (idempotency_key, loan_id, customer_id, channel, template,
+                                      status)
+        VALUES ($1, $2, $3, $4, $5, 'pending')
+        ON CONFLICT (idempotency_key) DO NOTHING
+        """,
+        idempotency_key,
+        loan_id,
+        customer_id,
+        channel,
+        template,
+    )
+    return await conn.fetchrow(
+        "SELECT * FROM contact_attempts WHERE idempotency_key = $1 FOR UPDATE", idempotency_key
+    )
+
+
+async def update_attempt(
+    conn: asyncpg.Connection, *, idempotency_key: str, status: str, detail: str | None = None
+) -> None:
+    await conn.execute(
+        """
+        UPDATE contact_attempts
+        SET status = $2, detail = $3, sent_at = CASE WHEN $2 = 'sent' THEN now() END
+        WHERE idempotency_key = $1
+        """,
+        idempotency_key,
+        status,
+        detail,
+    )
+
+
+async def create_outbound_message(
+    conn: asyncpg.Connection, *, idempotency_key: str, channel: str, address: str, body: str
+) -> None:
+    await conn.execute(
+        """
+        INSERT INTO outbound_messages (idempotency_key, channel, address, body)
+        VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING
+        """,
+        idempotency_key,
+        channel,
+        address,
+        body,
+    )
+
+
+async def list_attempts(conn: asyncpg.Connection, *, loan_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM contact_attempts WHERE loan_id = $1 ORDER BY created_at", loan_id
+    )

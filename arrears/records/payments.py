@@ -1,0 +1,35 @@
+"""Payments applied to cases."""
+
+import asyncpg
+
+from arrears.contracts import PaymentRecord
+
+
+async def create_payment(conn: asyncpg.Connection, *, loan_id: str, payment: PaymentRecord) -> bool:
+    """Insert a payment once; returns False when (loan_id, payment_id) was already there."""
+    status = await conn.execute(
+        """
+        INSERT INTO payments (loan_id, payment_id, amount, currency, to_fees, to_interest,
+                              to_principal, excess, via, paid_at, applied_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+        ON CONFLICT (loan_id, payment_id) DO NOTHING
+        """,
+        loan_id,
+        payment.payment_id,
+        payment.amount,
+        payment.currency,
+        payment.allocation.fees,
+        payment.allocation.interest,
+        payment.allocation.principal,
+        payment.allocation.excess,
+        payment.via,
+        payment.paid_at,
+        payment.applied_at,
+    )
+    return status == "INSERT 0 1"
+
+
+async def list_payments(conn: asyncpg.Connection, *, loan_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM payments WHERE loan_id = $1 ORDER BY applied_at, payment_id", loan_id
+    )

@@ -1,0 +1,59 @@
+"""Configuration, read from the environment once at start-up."""
+
+from typing import Literal
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from arrears.codec import KeyRing
+
+Role = Literal["bank", "agent", "auditor", "admin"]
+ROLES: tuple[Role, ...] = ("bank", "agent", "auditor", "admin")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    database_url: SecretStr | None = None
+    arrears_api_keys: SecretStr | None = None
+    arrears_encryption_keys: SecretStr | None = None
+
+    def require_database_url(self) -> str:
+        if self.database_url is None:
+            raise ConfigError("DATABASE_URL is not set")
+        return self.database_url.get_secret_value()
+
+    def key_ring(self) -> KeyRing:
+        if self.arrears_encryption_keys is None:
+            raise ConfigError(
+                "ARREARS_ENCRYPTION_KEYS is not set (key-id:base64-32-byte-key,...); "
+                "workflow payloads are always encrypted"
+            )
+        try:
+            return KeyRing.parse(self.arrears_encryption_keys.get_secret_value())
+        except ValueError as error:
+            raise ConfigError(f"ARREARS_ENCRYPTION_KEYS: {error}") from error
+
+    def api_keys(self) -> dict[str, Role]:
+        """Parse `key=role,key=role` into {key: role}."""
+        if self.arrears_api_keys is None:
+            raise ConfigError("ARREARS_API_KEYS is not set (key=role,key=role)")
+        keys: dict[str, Role] = {}
+        for entry in filter(
+            None, (p.strip() for p in self.arrears_api_keys.get_secret_value().split(","))
+        ):
+            key, sep, role = entry.partition("=")
+            if not sep or not key:
+                raise ConfigError("ARREARS_API_KEYS: each entry must be key=role")
+            if role not in ROLES:
+                raise ConfigError(f"ARREARS_API_KEYS: unknown role {role!r}; use one of {ROLES}")
+            keys[key] = role
+        if not keys:
+            raise ConfigError("ARREARS_API_KEYS has no keys")
+        return keys

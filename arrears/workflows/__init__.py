@@ -1,0 +1,1 @@
+"""Deterministic code: the case workflow and the pure rules it runs."""
