@@ -39,9 +39,11 @@ class KeyRing:
             kid, sep, encoded = entry.partition(":")
             if not sep or not kid:
                 raise KeyRingError("each encryption key must be written as key-id:base64-key")
+            if kid in keys:
+                raise KeyRingError(f"encryption key id {kid!r} appears twice")
             try:
                 key = base64.b64decode(encoded, validate=True)
-            except binascii.Error as error:
+            except (binascii.Error, ValueError) as error:
                 raise KeyRingError(f"encryption key {kid!r} is not valid base64") from error
             if len(key) != 32:
                 raise KeyRingError(f"encryption key {kid!r} must be 32 bytes (AES-256)")

@@ -58,7 +58,7 @@ class Amounts(Contract):
 
 
 class CaseOpening(Contract):
-    """A bank's request to open a collection case; also the workflow's input."""
+    """A bank's request to open a collection case."""
 
     loan_id: OpaqueRef
     customer: Customer
@@ -72,6 +72,13 @@ class CaseOpening(Contract):
         if self.due.total <= 0:
             raise ValueError("due: nothing is owed; a case needs a positive amount due")
         return self
+
+
+class CaseStart(Contract):
+    """The workflow's input: the bank's opening and when it was received."""
+
+    opening: CaseOpening
+    received_at: UtcDatetime
 
 
 class Balance(Contract):

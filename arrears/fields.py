@@ -17,8 +17,13 @@ NonNegativeMinorUnits = Annotated[StrictInt, Field(ge=0)]
 
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. CNY.")]
 
-_CARD_LIKE = re.compile(r"\d{13,19}")
-_CN_MOBILE_LIKE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# 13–19 digits, plain or grouped by single separators ("4111-1111-1111-1111").
+_CARD_LIKE = (
+    re.compile(r"\d{13,19}"),
+    re.compile(r"(?<!\d)\d(?:[-. _:]?\d){12,18}(?!\d)"),
+)
+# A mainland-China mobile, with or without the 86 country code.
+_CN_MOBILE_LIKE = re.compile(r"(?<!\d)(?:86[-. ]?)?1[3-9]\d{9}(?!\d)")
 
 
 def _luhn_valid(digits: str) -> bool:
@@ -35,11 +40,13 @@ def check_opaque_reference(value: str) -> str:
     """Reject references that look like personal data.
 
     Loan and customer references end up in workflow ids and search attributes, which are
-    stored unencrypted. A digit run that passes the Luhn check at card length, or an
-    11-digit run shaped like a mainland-China mobile number, is refused.
+    stored unencrypted. A run of 13–19 digits (single separators allowed between them)
+    that passes the Luhn check, or a mainland-China mobile number with or without its
+    country code, is refused.
     """
-    for run in _CARD_LIKE.findall(value):
-        if _luhn_valid(run):
+    runs = [run for pattern in _CARD_LIKE for run in pattern.findall(value)]
+    for run in runs:
+        if _luhn_valid(re.sub(r"\D", "", run)):
             raise ValueError("looks like a payment card number; use an opaque reference")
     if _CN_MOBILE_LIKE.search(value):
         raise ValueError("looks like a phone number; use an opaque reference")

@@ -11,7 +11,9 @@ from arrears.contracts import CaseOpening
 from arrears.temporal import data_converter
 
 # A fixed key for tests only, so stored histories stay readable by the replay test.
-TEST_KEY_RING = KeyRing.parse("test1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+TEST_ENCRYPTION_KEYS = "test1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+TEST_KEY_RING = KeyRing.parse(TEST_ENCRYPTION_KEYS)
+TEST_API_KEYS = {"bank": "k-bank", "agent": "k-agent", "auditor": "k-auditor", "admin": "k-admin"}
 
 
 def test_converter() -> DataConverter:

@@ -26,8 +26,8 @@ _env = Environment(
 def format_amount(minor_units: int, currency: str) -> str:
     """`123456, "CNY"` → `"1,234.56 CNY"`: exact, from integers, never through a float."""
     exponent = _EXPONENTS.get(currency, 2)
-    whole, fraction = divmod(minor_units, 10**exponent)
-    text = f"{whole:,}"
+    whole, fraction = divmod(abs(minor_units), 10**exponent)
+    text = f"{'-' if minor_units < 0 else ''}{whole:,}"
     if exponent:
         text += f".{fraction:0{exponent}d}"
     return f"{text} {currency}"

@@ -8,7 +8,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from arrears import ids
-from arrears.contracts import CaseOpening, CaseView, Payment, PaymentOutcome
+from arrears.contracts import CaseOpening, CaseStart, CaseView, Payment, PaymentOutcome
 from arrears.errors import (
     CaseClosedError,
     CaseNotFoundError,
@@ -34,12 +34,12 @@ class CaseGateway:
         A new case answers at once with its opening state, computed by the same code the
         workflow runs, so opening never waits for a worker.
         """
-        now = datetime.now(UTC)
-        initial = CaseState.open(opening, now)
+        start = CaseStart(opening=opening, received_at=datetime.now(UTC))
+        initial = CaseState.open(opening, start.received_at)
         try:
             await self._client.start_workflow(
                 CollectionCase.run,
-                opening,
+                start,
                 id=ids.case_workflow_id(opening.loan_id),
                 task_queue=ids.TASK_QUEUE,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,

@@ -29,11 +29,15 @@ def next_local_midnight(instant: datetime, tz: str) -> datetime:
 def local_time_window_start(instant: datetime, tz: str, start: time) -> datetime:
     """The next instant, at or after `instant`, when the customer's clock shows `start`."""
     zone = ZoneInfo(tz)
-    local = instant.astimezone(zone)
-    candidate = datetime.combine(local.date(), start, tzinfo=zone)
-    if candidate < local:
-        candidate = datetime.combine(local.date() + timedelta(days=1), start, tzinfo=zone)
-    return candidate.astimezone(UTC)
+    day = instant.astimezone(zone).date()
+    for candidate_day in (day, day + timedelta(days=1)):
+        # Both passes of a wall-clock time that occurs twice (the hour repeated when clocks
+        # go back), earlier first; compared as UTC instants, never as wall-clock readings.
+        for fold in (0, 1):
+            candidate = datetime.combine(candidate_day, start, tzinfo=zone).replace(fold=fold)
+            if candidate.astimezone(UTC) >= instant:
+                return candidate.astimezone(UTC)
+    raise AssertionError("unreachable: the next day always has the start time")
 
 
 def local_clock(instant: datetime, tz: str) -> time:

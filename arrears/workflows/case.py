@@ -18,8 +18,8 @@ with workflow.unsafe.imports_passed_through():
     from arrears.activities.scoring import Scoring
     from arrears.activities.store import CaseStore
     from arrears.contracts import (
-        CaseOpening,
         CaseOutcome,
+        CaseStart,
         CaseSync,
         CaseView,
         NextAction,
@@ -33,8 +33,8 @@ with workflow.unsafe.imports_passed_through():
     # sandboxed copy (submodules in a from-list bypass the pass-through), and a sandboxed
     # zoneinfo cannot be used.
     from arrears.workflows.calendar import next_local_midnight, start_of_local_day
-    from arrears.workflows.compliance import check_contact_time
     from arrears.workflows.case_state import CaseState
+    from arrears.workflows.compliance import check_contact_time
     from arrears.workflows.ladder import GRACE_DAYS
 
 # Outages of Postgres or a provider make activities retry for as long as it takes: the case
@@ -46,14 +46,14 @@ ACTIVITY_TIMEOUT = timedelta(seconds=30)
 @workflow.defn(name="CollectionCase")
 class CollectionCase:
     @workflow.init
-    def __init__(self, opening: CaseOpening) -> None:
-        self._state = CaseState.open(opening, workflow.now())
+    def __init__(self, start: CaseStart) -> None:
+        self._state = CaseState.open(start.opening, start.received_at)
         self._customer_synced = False
         self._reminder_due: datetime | None = None
         self._published: tuple[str, str, int] | None = None
 
     @workflow.run
-    async def run(self, opening: CaseOpening) -> CaseOutcome:
+    async def run(self, start: CaseStart) -> CaseOutcome:
         state = self._state
         await self._sync()
         if state.is_open:
@@ -186,10 +186,15 @@ class CollectionCase:
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=PATIENT,
         )
-        state.record(
-            workflow.now(), "contact_sent", channel=channel, template="reminder", rule=decision.rule
-        )
-        if result.status != "sent":
+        if result.status == "sent":
+            state.record(
+                workflow.now(),
+                "contact_sent",
+                channel=channel,
+                template="reminder",
+                rule=decision.rule,
+            )
+        else:
             state.record(workflow.now(), "contact_skipped", channel=channel, detail=result.detail)
 
     def _plan_next_wake(self) -> datetime:

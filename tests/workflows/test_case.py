@@ -13,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from arrears import ids
-from arrears.contracts import CaseOutcome, CaseView, Payment
+from arrears.contracts import CaseOutcome, CaseStart, CaseView, Payment
 from arrears.workflows.case import CollectionCase
 from tests.factories import opening
 from tests.workflows.fakes import FakeActivities
@@ -44,6 +44,15 @@ async def settled(handle: WorkflowHandle) -> CaseView:
     raise AssertionError("case did not settle")
 
 
+async def eventually(check, attempts: int = 250) -> None:
+    """Wait (in real time) until `check()` is true: activities run outside the test clock."""
+    for _ in range(attempts):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition not reached")
+
+
 class CaseRunner:
     def __init__(self, env: WorkflowEnvironment) -> None:
         self.env = env
@@ -61,9 +70,10 @@ class CaseRunner:
 
     async def start(self, **overrides) -> WorkflowHandle:
         case = opening(**overrides)
+        received_at = await self.env.get_current_time()
         handle = await self.env.client.start_workflow(
             CollectionCase.run,
-            case,
+            CaseStart(opening=case, received_at=received_at),
             id=ids.case_workflow_id(case.loan_id),
             task_queue=self.task_queue,
         )
@@ -174,7 +184,7 @@ async def test_duplicate_payments_apply_once_whichever_way_they_arrive(runner: C
         }
         assert view.paid == 3_500
 
-        await runner.env.sleep(timedelta(minutes=1))
+        await eventually(lambda: len(runner.fakes.synced_payment_ids()) == 2)
     assert sorted(runner.fakes.synced_payment_ids()) == ["P-1", "P-2"]
 
 
@@ -204,6 +214,7 @@ async def test_overpayment_is_kept_as_excess_and_closes_the_case(runner: CaseRun
         outcome = await handle.execute_update(
             CollectionCase.record_payment, Payment(payment_id="P-over", amount=12_345)
         )
+        await handle.result()
     assert outcome.allocation is not None and outcome.allocation.excess == 2_345
     assert (outcome.case.paid, outcome.case.excess) == (10_000, 2_345)
     assert outcome.case.closed_reason == "paid"
@@ -245,7 +256,7 @@ async def test_payment_signalled_while_no_worker_runs_is_applied_when_one_starts
         view = await handle.query(CollectionCase.view)
         assert view.balance.total == 13_000
         assert view.paid == 7_000
-        await runner.env.sleep(timedelta(minutes=1))
+        await eventually(lambda: runner.fakes.synced_payment_ids() != [])
     assert runner.fakes.synced_payment_ids() == ["P-night"]
 
 

@@ -1,0 +1,105 @@
+"""Notifier against a real PostgreSQL: one message per case + step, however often retried."""
+
+from datetime import UTC, date, datetime
+
+import asyncpg
+from temporalio.testing import ActivityEnvironment
+
+from arrears.activities.notifications import Notifier, OutboxProvider
+from arrears.activities.store import CaseStore
+from arrears.contracts import CaseSync, NotificationRequest
+from arrears.workflows.case_state import CaseState
+from tests.factories import new_loan_id, opening
+
+NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
+
+
+async def open_case(pool: asyncpg.Pool, **overrides) -> CaseState:
+    state = CaseState.open(opening(**overrides), NOW)
+    sync = CaseSync(
+        view=state.view(),
+        customer_id=state.opening.customer.customer_id,
+        jurisdiction="CN",
+        customer=state.opening.customer,
+    )
+    await ActivityEnvironment().run(CaseStore(pool).sync_case, sync)
+    return state
+
+
+def reminder(state: CaseState, channel: str = "sms") -> NotificationRequest:
+    return NotificationRequest(
+        idempotency_key=f"{state.loan_id}:reminder:1",
+        loan_id=state.loan_id,
+        customer_id=state.opening.customer.customer_id,
+        channel=channel,
+        template="reminder",
+        currency="CNY",
+        amount_due=512_000,
+        due_date=date(2026, 11, 20),
+    )
+
+
+async def test_a_retried_send_delivers_one_message(pool: asyncpg.Pool):
+    state = await open_case(pool, customer_id=new_loan_id("C"))
+    notifier = Notifier(pool, OutboxProvider(pool))
+    env = ActivityEnvironment()
+
+    first = await env.run(notifier.send, reminder(state))
+    second = await env.run(notifier.send, reminder(state))
+
+    assert (first.status, second.status) == ("sent", "sent")
+    key = f"{state.loan_id}:reminder:1"
+    async with pool.acquire() as conn:
+        messages = await conn.fetch(
+            "SELECT * FROM outbound_messages WHERE idempotency_key = $1", key
+        )
+        attempts = await conn.fetch(
+            "SELECT * FROM contact_attempts WHERE idempotency_key = $1", key
+        )
+    assert len(messages) == 1 and len(attempts) == 1
+    assert messages[0]["address"] == "+8613800138000"
+    assert "5,120.00 CNY" in messages[0]["body"]
+    assert "2026-11-20" in messages[0]["body"]
+    assert attempts[0]["status"] == "sent" and attempts[0]["sent_at"] is not None
+
+
+async def test_a_send_interrupted_after_delivery_is_not_delivered_again(pool: asyncpg.Pool):
+    """The provider got the message but the attempt was never marked sent (worker crash)."""
+    state = await open_case(pool, customer_id=new_loan_id("C"))
+    delivered: list[str] = []
+
+    class CountingProvider(OutboxProvider):
+        async def deliver(self, message):
+            delivered.append(message.idempotency_key)
+            await super().deliver(message)
+
+    request = reminder(state)
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO contact_attempts (idempotency_key, loan_id, customer_id, channel,"
+            " template, status) VALUES ($1, $2, $3, 'sms', 'reminder', 'pending')",
+            request.idempotency_key,
+            state.loan_id,
+            request.customer_id,
+        )
+        await conn.execute(
+            "INSERT INTO outbound_messages (idempotency_key, channel, address, body)"
+            " VALUES ($1, 'sms', '+8613800138000', 'earlier body')",
+            request.idempotency_key,
+        )
+    result = await ActivityEnvironment().run(Notifier(pool, CountingProvider(pool)).send, request)
+    assert result.status == "sent"
+    async with pool.acquire() as conn:
+        bodies = await conn.fetch(
+            "SELECT body FROM outbound_messages WHERE idempotency_key = $1", request.idempotency_key
+        )
+    assert [b["body"] for b in bodies] == ["earlier body"]
+
+
+async def test_no_address_on_file_is_skipped_with_the_reason(pool: asyncpg.Pool):
+    state = await open_case(pool, customer_id=new_loan_id("C"), email=None)
+    result = await ActivityEnvironment().run(
+        Notifier(pool, OutboxProvider(pool)).send, reminder(state, channel="email")
+    )
+    assert result.status == "skipped"
+    assert result.detail == "no email address on file"
