@@ -14,12 +14,13 @@ import asyncpg
 import pytest
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from arrears import db, ids, migrate
 from arrears.devstack.binaries import temporal_cli, temporal_test_server
 from arrears.devstack.postgres import EmbeddedPostgres, ensure_database
-from tests.factories import TEST_KEY_RING, test_converter
+from tests.factories import TEST_KEY_RING, make_converter
 
 
 def free_port() -> int:
@@ -72,20 +73,25 @@ _INDEXED = {
 }
 
 
-@pytest.fixture(scope="session")
-async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping test server: months of timers pass in milliseconds."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=temporal_test_server(), data_converter=test_converter()
-    )
-    await env.client.operator_service.add_search_attributes(
+async def register_search_attributes(client: Client) -> None:
+    """The time-skipping server knows no custom search attribute until told."""
+    await client.operator_service.add_search_attributes(
         AddSearchAttributesRequest(
-            namespace=env.client.namespace,
+            namespace=client.namespace,
             search_attributes={
                 key.name: _INDEXED[key.indexed_value_type.name] for key in ids.SEARCH_ATTRIBUTES
             },
         )
     )
+
+
+@pytest.fixture(scope="session")
+async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The time-skipping test server: months of timers pass in milliseconds."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=temporal_test_server(), data_converter=make_converter()
+    )
+    await register_search_attributes(env.client)
     yield env
     await env.shutdown()
 
@@ -95,7 +101,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     """The real Temporal dev server (in memory), with our search attributes registered."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli(),
-        data_converter=test_converter(),
+        data_converter=make_converter(),
         search_attributes=ids.SEARCH_ATTRIBUTES,
         dev_server_log_level="error",
     )

@@ -16,7 +16,7 @@ TEST_KEY_RING = KeyRing.parse(TEST_ENCRYPTION_KEYS)
 TEST_API_KEYS = {"bank": "k-bank", "agent": "k-agent", "auditor": "k-auditor", "admin": "k-admin"}
 
 
-def test_converter() -> DataConverter:
+def make_converter() -> DataConverter:
     return data_converter(TEST_KEY_RING)
 
 

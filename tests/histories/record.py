@@ -1,0 +1,125 @@
+"""Record workflow histories for the replay test: `python -m tests.histories.record NAME`.
+
+A stored history is a promise to running cases: the current code must replay it. Record a
+new one when a workflow path is added; never re-record an existing one to make it pass (a
+deliberate change goes behind `workflow.patched`).
+"""
+
+import argparse
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from temporalio.client import WorkflowHandle
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from arrears import ids
+from arrears.contracts import CaseStart, Payment
+from arrears.devstack.binaries import temporal_test_server
+from arrears.workflows.case import CollectionCase
+from tests.factories import make_converter, opening
+from tests.workflows.fakes import FakeActivities
+
+HERE = Path(__file__).parent
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+Scenario = Callable[
+    [WorkflowEnvironment, Callable[..., Awaitable[WorkflowHandle]]], Awaitable[None]
+]
+
+
+async def _skip_to_local(env: WorkflowEnvironment, clock: time) -> None:
+    now = (await env.get_current_time()).astimezone(SHANGHAI)
+    target = datetime.combine(now.date(), clock, tzinfo=SHANGHAI)
+    if target <= now:
+        target += timedelta(days=1)
+    await env.sleep(target - now)
+
+
+async def paid_in_full(env, start) -> None:
+    """Signal and update payments, a duplicate of each, then paid in full."""
+    handle = await start(principal=50_000, interest=2_000, fees=500)
+    await handle.signal(CollectionCase.payment_received, Payment(payment_id="P-1", amount=10_000))
+    await handle.signal(CollectionCase.payment_received, Payment(payment_id="P-1", amount=10_000))
+    await handle.execute_update(CollectionCase.record_payment, Payment(payment_id="P-1", amount=1))
+    await env.sleep(timedelta(days=2))
+    await handle.execute_update(
+        CollectionCase.record_payment, Payment(payment_id="P-2", amount=42_500)
+    )
+    await handle.result()
+
+
+async def quiet_hours_then_stages(env, start) -> None:
+    """Opened at 02:00 local: reminder deferred to 08:00, then grace, early and mid stages."""
+    await _skip_to_local(env, time(2))
+    today = (await env.get_current_time()).astimezone(SHANGHAI).date()
+    handle = await start(due_date=today)
+    await env.sleep(timedelta(days=10))
+    await handle.signal(CollectionCase.payment_received, Payment(payment_id="P-x", amount=1_000))
+    await env.sleep(timedelta(days=30))
+    await handle.query(CollectionCase.view)
+    await handle.terminate("recorded")
+
+
+async def written_off(env, start) -> None:
+    """Opened at 170 days past due; written off at 180."""
+    today = (await env.get_current_time()).astimezone(SHANGHAI).date()
+    handle = await start(due_date=today - timedelta(days=170))
+    await handle.result()
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "case_paid_in_full": paid_in_full,
+    "case_quiet_hours_then_stages": quiet_hours_then_stages,
+    "case_written_off": written_off,
+}
+
+
+async def record(name: str) -> Path:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=temporal_test_server(), data_converter=make_converter()
+    )
+    from tests.conftest import register_search_attributes
+
+    await register_search_attributes(env.client)
+    fakes = FakeActivities()
+    task_queue = f"record-{uuid.uuid4()}"
+    handles: list[WorkflowHandle] = []
+
+    async def start(**overrides) -> WorkflowHandle:
+        case = opening(loan_id=f"L-{name.replace('_', '-')}", **overrides)
+        handle = await env.client.start_workflow(
+            CollectionCase.run,
+            CaseStart(opening=case, received_at=await env.get_current_time()),
+            id=ids.case_workflow_id(case.loan_id),
+            task_queue=task_queue,
+        )
+        handles.append(handle)
+        return handle
+
+    try:
+        async with Worker(
+            env.client, task_queue=task_queue, workflows=[CollectionCase], activities=fakes.all
+        ):
+            await SCENARIOS[name](env, start)
+        history = await handles[0].fetch_history()
+    finally:
+        await env.shutdown()
+    path = HERE / f"{name}.json"
+    path.write_text(history.to_json())
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("names", nargs="+", choices=sorted(SCENARIOS))
+    for name in parser.parse_args().names:
+        print(asyncio.run(record(name)))
+
+
+if __name__ == "__main__":
+    main()
