@@ -85,9 +85,13 @@ async def register_search_attributes(client: Client) -> None:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 async def ts_env() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping test server: months of timers pass in milliseconds."""
+    """A time-skipping test server of the test's own: months of timers pass in milliseconds.
+
+    One per test: a task left in flight holds that server's clock for good, so sharing one
+    would let a single stray task stall every test after it.
+    """
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=temporal_test_server(), data_converter=make_converter()
     )

@@ -1,5 +1,7 @@
 """Maps every error to a stable JSON body: `{"detail": <human-readable>, "error": <code>}`."""
 
+import logging
+
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -11,6 +13,8 @@ from arrears.errors import (
     CaseServiceUnavailableError,
     InvalidCommandError,
 )
+
+log = logging.getLogger("arrears.api")
 
 _STATUS: dict[type[ArrearsError], int] = {
     CaseNotFoundError: status.HTTP_404_NOT_FOUND,
@@ -46,6 +50,16 @@ async def _validation_error(_: Request, error: RequestValidationError) -> JSONRe
     )
 
 
+async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    # The exception type and route only: messages and bodies may carry personal data.
+    log.error("unexpected %s on %s %s", type(error).__name__, request.method, request.url.path)
+    return JSONResponse(
+        {"detail": "internal error; the request may be retried", "error": "internal"},
+        status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(ArrearsError, _arrears_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected_error)

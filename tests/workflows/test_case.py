@@ -3,6 +3,7 @@
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -60,13 +61,24 @@ class CaseRunner:
         self.task_queue = f"tq-{uuid.uuid4()}"
         self.handles: list[WorkflowHandle] = []
 
-    def worker(self) -> Worker:
-        return Worker(
+    @asynccontextmanager
+    async def worker(self) -> AsyncIterator[Worker]:
+        """Run a worker; on the way out, end the cases still running while it still runs.
+
+        A case left with a workflow or activity task in flight when its worker stops holds
+        the time-skipping server's clock, and the next test's timers would never fire.
+        """
+        worker = Worker(
             self.env.client,
             task_queue=self.task_queue,
             workflows=[CollectionCase],
             activities=self.fakes.all,
         )
+        async with worker:
+            try:
+                yield worker
+            finally:
+                await self.terminate_running()
 
     async def start(self, **overrides) -> WorkflowHandle:
         case = opening(**overrides)
@@ -89,10 +101,8 @@ class CaseRunner:
 
 
 @pytest.fixture
-async def runner(ts_env: WorkflowEnvironment) -> AsyncIterator[CaseRunner]:
-    runner = CaseRunner(ts_env)
-    yield runner
-    await runner.terminate_running()
+async def runner(ts_env: WorkflowEnvironment) -> CaseRunner:
+    return CaseRunner(ts_env)
 
 
 async def test_grace_period_then_thirty_days_move_the_case_through_stages(runner: CaseRunner):
