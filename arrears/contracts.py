@@ -157,6 +157,21 @@ class TimelineEvent(BaseModel):
     rule: str | None = None
 
 
+class Timeline(Contract):
+    """A case's story, oldest first."""
+
+    events: list[TimelineEvent]
+
+
+class CloseCase(Contract):
+    """The bank recalls the case: collection stops and the case closes as `recalled`."""
+
+    reason: Literal["recalled"] = "recalled"
+    reference: OpaqueRef | None = Field(
+        default=None, description="The bank's own reference for the recall, if any."
+    )
+
+
 class CaseOutcome(Contract):
     """The workflow's result: the case as it was when it closed."""
 

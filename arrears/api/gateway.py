@@ -1,14 +1,30 @@
 """Commands and queries on cases through Temporal, with its errors mapped to ours."""
 
+import base64
+import binascii
 from datetime import UTC, datetime, timedelta
 
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowExecution,
+    WorkflowExecutionStatus,
+    WorkflowUpdateFailedError,
+)
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from arrears import ids
-from arrears.contracts import CaseOpening, CaseStart, CaseView, Payment, PaymentOutcome
+from arrears.api.search import CasePage, CaseSearch, CaseSummary
+from arrears.contracts import (
+    CaseOpening,
+    CaseStart,
+    CaseView,
+    CloseCase,
+    Payment,
+    PaymentOutcome,
+    Timeline,
+)
 from arrears.errors import (
     CaseClosedError,
     CaseNotFoundError,
@@ -64,12 +80,36 @@ class CaseGateway:
         except RPCError as error:
             raise self._map_rpc_error(error, loan_id) from error
 
-    async def record_payment(self, loan_id: str, payment: Payment) -> PaymentOutcome:
+    async def get_timeline(self, loan_id: str) -> Timeline:
         handle = self._client.get_workflow_handle(ids.case_workflow_id(loan_id))
         try:
-            return await handle.execute_update(
-                CollectionCase.record_payment, payment, rpc_timeout=ANSWER_TIMEOUT
-            )
+            return await handle.query(CollectionCase.timeline, rpc_timeout=ANSWER_TIMEOUT)
+        except RPCError as error:
+            raise self._map_rpc_error(error, loan_id) from error
+
+    async def record_payment(self, loan_id: str, payment: Payment) -> PaymentOutcome:
+        return await self._update(loan_id, CollectionCase.record_payment, payment)
+
+    async def close_case(self, loan_id: str, command: CloseCase) -> CaseView:
+        return await self._update(loan_id, CollectionCase.close, command)
+
+    async def list_cases(self, search: CaseSearch) -> CasePage:
+        """One page of cases from visibility (eventually consistent), in its default order."""
+        token = _decode_token(search.page_token) if search.page_token else None
+        pages = self._client.list_workflows(
+            search.visibility_query(), page_size=search.page_size, next_page_token=token
+        )
+        await pages.fetch_next_page()
+        cases = [_summary(execution) for execution in pages.current_page or []]
+        next_token = pages.next_page_token
+        return CasePage(
+            cases=cases, next_page_token=_encode_token(next_token) if next_token else None
+        )
+
+    async def _update(self, loan_id: str, update, argument):
+        handle = self._client.get_workflow_handle(ids.case_workflow_id(loan_id))
+        try:
+            return await handle.execute_update(update, argument, rpc_timeout=ANSWER_TIMEOUT)
         except WorkflowUpdateFailedError as error:
             raise self._map_rejection(error, loan_id) from error
         except RPCError as error:
@@ -114,3 +154,27 @@ class CaseGateway:
                 "the case service did not answer in time; retry shortly"
             )
         return error
+
+
+def _encode_token(token: bytes) -> str:
+    return base64.urlsafe_b64encode(token).decode()
+
+
+def _decode_token(token: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(token.encode())
+    except (binascii.Error, ValueError) as error:
+        raise InvalidCommandError("page_token is not a token this API handed out") from error
+
+
+def _summary(execution: WorkflowExecution) -> CaseSummary:
+    attributes = execution.typed_search_attributes
+    return CaseSummary(
+        loan_id=execution.id.removeprefix(ids.CASE_ID_PREFIX),
+        status=attributes.get(ids.STATUS),
+        stage=attributes.get(ids.STAGE),
+        dpd=attributes.get(ids.DPD),
+        jurisdiction=attributes.get(ids.JURISDICTION),
+        opened_at=execution.start_time,
+        closed_at=execution.close_time,
+    )

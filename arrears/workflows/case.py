@@ -22,11 +22,13 @@ with workflow.unsafe.imports_passed_through():
         CaseStart,
         CaseSync,
         CaseView,
+        CloseCase,
         NextAction,
         NotificationRequest,
         Payment,
         PaymentOutcome,
         ScoreRequest,
+        Timeline,
     )
 
     # Name sibling modules in full: `from arrears.workflows import calendar` would load a
@@ -87,6 +89,20 @@ class CollectionCase:
     def view(self) -> CaseView:
         return self._state.view()
 
+    @workflow.query(name="timeline")
+    def timeline(self) -> Timeline:
+        return Timeline(events=self._state.timeline)
+
+    @workflow.update(name="close")
+    def close(self, command: CloseCase) -> CaseView:
+        """The bank recalls the case. Collection stops at once; the case closes."""
+        self._state.close(workflow.now(), command.reason, reference=command.reference)
+        return self._state.view()
+
+    @close.validator
+    def _validate_close(self, command: CloseCase) -> None:
+        self._require_open()
+
     @workflow.signal(name="payment_received")
     def payment_received(self, payment: Payment) -> None:
         """A payment from a feed that must not wait on workers. Applied once per id."""
@@ -109,16 +125,19 @@ class CollectionCase:
 
     @record_payment.validator
     def _validate_payment(self, payment: Payment) -> None:
-        # A rejected update leaves no trace in history; these must stay free of side effects.
-        if not self._state.is_open:
-            raise ApplicationError(
-                f"case is closed ({self._state.closed_reason})", type="CaseClosed"
-            )
+        # A rejected update leaves no trace in history; validators have no side effects.
+        self._require_open()
         if self._currency_mismatch(payment):
             raise ApplicationError(
                 f"currency {payment.currency} does not match the case currency "
                 f"{self._state.opening.currency}",
                 type="CurrencyMismatch",
+            )
+
+    def _require_open(self) -> None:
+        if not self._state.is_open:
+            raise ApplicationError(
+                f"case is closed ({self._state.closed_reason})", type="CaseClosed"
             )
 
     def _currency_mismatch(self, payment: Payment) -> bool:

@@ -116,11 +116,12 @@ class CaseState:
         self.record(now, "stage_changed", stage=stage, dpd=self.dpd, rule=f"ladder.{stage}")
         return True
 
-    def close(self, now: datetime, reason: ClosedReason) -> None:
+    def close(self, now: datetime, reason: ClosedReason, **fields: object) -> None:
         self.status = "closed"
         self.closed_reason = reason
         self.next_action = None
-        self.record(now, "case_closed", reason=reason)
+        given = {name: value for name, value in fields.items() if value is not None}
+        self.record(now, "case_closed", reason=reason, **given)
 
     def unsynced_events(self) -> list[RecordedEvent]:
         return [

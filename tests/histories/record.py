@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from arrears import ids
-from arrears.contracts import CaseStart, Payment
+from arrears.contracts import CaseStart, CloseCase, Payment
 from arrears.devstack.binaries import temporal_test_server
 from arrears.workflows.case import CollectionCase
 from tests.factories import make_converter, opening
@@ -72,7 +72,19 @@ async def written_off(env, start) -> None:
     await handle.result()
 
 
+async def recalled(env, start) -> None:
+    """A payment, a few days of collection, then the bank recalls the case."""
+    handle = await start()
+    await handle.execute_update(
+        CollectionCase.record_payment, Payment(payment_id="P-r", amount=2_000)
+    )
+    await env.sleep(timedelta(days=3))
+    await handle.execute_update(CollectionCase.close, CloseCase(reference="RC-1"))
+    await handle.result()
+
+
 SCENARIOS: dict[str, Scenario] = {
+    "case_recalled": recalled,
     "case_paid_in_full": paid_in_full,
     "case_quiet_hours_then_stages": quiet_hours_then_stages,
     "case_written_off": written_off,

@@ -14,7 +14,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from arrears import ids
-from arrears.contracts import CaseOutcome, CaseStart, CaseView, Payment
+from arrears.contracts import CaseOutcome, CaseStart, CaseView, CloseCase, Payment
 from arrears.workflows.case import CollectionCase
 from tests.factories import opening
 from tests.workflows.fakes import FakeActivities
@@ -278,3 +278,21 @@ async def test_case_is_written_off_at_180_days_past_due(runner: CaseRunner):
     assert result.view.closed_reason == "written_off"
     assert result.view.dpd == 180
     assert result.view.status == "closed"
+
+
+async def test_bank_recall_closes_the_case_and_stops_collection(runner: CaseRunner):
+    async with runner.worker():
+        handle = await runner.start()
+        await settled(handle)
+        view = await handle.execute_update(CollectionCase.close, CloseCase(reference="RC-7"))
+        assert (view.status, view.closed_reason) == ("closed", "recalled")
+        with pytest.raises(WorkflowUpdateFailedError) as rejected:
+            await handle.execute_update(CollectionCase.close, CloseCase())
+        assert rejected.value.cause.type == "CaseClosed"
+        result = await handle.result()
+    assert result.view.closed_reason == "recalled"
+    closed = [
+        e.event for s in runner.fakes.syncs for e in s.events if e.event.type == "case_closed"
+    ]
+    assert len(closed) == 1
+    assert closed[0].model_extra == {"reason": "recalled", "reference": "RC-7"}

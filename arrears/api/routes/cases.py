@@ -1,9 +1,12 @@
-"""Cases: open one for an overdue loan, read its state."""
+"""Cases: open one for an overdue loan, list them, read one's state and timeline, recall."""
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
 
 from arrears.api.deps import ANY_ROLE, OPENS_CASES, Gateway
-from arrears.contracts import CaseOpening, CaseView
+from arrears.api.search import CasePage, CaseSearch
+from arrears.contracts import CaseOpening, CaseView, CloseCase, Timeline
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -22,6 +25,28 @@ async def open_case(opening: CaseOpening, gateway: Gateway, response: Response) 
     return view
 
 
+@router.get("", dependencies=[ANY_ROLE])
+async def list_cases(search: Annotated[CaseSearch, Query()], gateway: Gateway) -> CasePage:
+    """Cases by status, stage, jurisdiction and DPD range, from visibility.
+
+    Visibility trails the cases by a moment; read one case for its exact state.
+    """
+    return await gateway.list_cases(search)
+
+
 @router.get("/{loan_id}", dependencies=[ANY_ROLE])
 async def get_case(loan_id: str, gateway: Gateway) -> CaseView:
     return await gateway.get_view(loan_id)
+
+
+@router.get("/{loan_id}/timeline", dependencies=[ANY_ROLE], response_model_exclude_none=True)
+async def get_timeline(loan_id: str, gateway: Gateway) -> Timeline:
+    """Every event of the case, oldest first, each with the rule that decided it."""
+    return await gateway.get_timeline(loan_id)
+
+
+@router.post("/{loan_id}/close", dependencies=[OPENS_CASES])
+async def close_case(loan_id: str, command: CloseCase, gateway: Gateway) -> CaseView:
+    """The bank recalls the case: collection stops and it closes as `recalled`. 409 if
+    the case is already closed."""
+    return await gateway.close_case(loan_id, command)
