@@ -74,13 +74,6 @@ class CaseOpening(Contract):
         return self
 
 
-class CaseStart(Contract):
-    """The workflow's input: the bank's opening and when it was received."""
-
-    opening: CaseOpening
-    received_at: UtcDatetime
-
-
 class Balance(Contract):
     principal: int
     interest: int
@@ -101,6 +94,34 @@ class NextAction(Contract):
     at: datetime
 
 
+class Promise(Contract):
+    promise_id: str
+    amount: int
+    due_date: date
+    made_at: datetime
+    paid_before: int
+    """What the customer had paid in all when promising; payments beyond it count."""
+    status: Literal["active", "kept", "broken"] = "active"
+
+
+class Instalment(Contract):
+    due_date: date
+    amount: int
+
+
+class Plan(Contract):
+    kind: Literal["instalments", "extension"]
+    instalments: list[Instalment]
+    agreed_at: datetime
+    paid_before: int
+    status: Literal["performing", "broken", "completed"] = "performing"
+
+
+class Dispute(Contract):
+    reason: str
+    opened_at: datetime
+
+
 class CaseView(Contract):
     """What anyone may see of a case. Free of personal data."""
 
@@ -117,6 +138,15 @@ class CaseView(Contract):
     closed_reason: ClosedReason | None = None
     next_action: NextAction | None = None
     opened_at: datetime
+    strategy_version: str | None = None
+    promise: Promise | None = None
+    plan: Plan | None = None
+    dispute: Dispute | None = None
+    hardship_until: date | None = None
+    ceased_channels: list[Channel] = []
+    broken_promises: int = 0
+    refused: bool = False
+    escalations: list[str] = []
 
 
 class Payment(Contract):
@@ -208,6 +238,20 @@ class NotificationResult(Contract):
     channel: Channel
     status: Literal["sent", "skipped"]
     detail: str | None = None
+
+
+class HandOff(Contract):
+    """An escalation handed to the team or system that carries it out, once per key."""
+
+    idempotency_key: str
+    loan_id: str
+    customer_id: str
+    step: str
+    dpd: int
+    currency: str
+    balance: int
+    rule: str
+    strategy_version: str | None = None
 
 
 class PaymentRecord(Contract):

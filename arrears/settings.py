@@ -1,11 +1,13 @@
 """Configuration, read from the environment once at start-up."""
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from arrears.codec import KeyRing
+from arrears.strategy import Strategy, StrategyError, load, load_default
 
 Role = Literal["bank", "agent", "auditor", "admin"]
 ROLES: tuple[Role, ...] = ("bank", "agent", "auditor", "admin")
@@ -23,6 +25,16 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = None
     arrears_api_keys: SecretStr | None = None
     arrears_encryption_keys: SecretStr | None = None
+    arrears_strategy: Path | None = None
+
+    def strategy(self) -> Strategy:
+        """The strategy new cases follow: ARREARS_STRATEGY's file, else the default."""
+        try:
+            if self.arrears_strategy is None:
+                return load_default()
+            return load(self.arrears_strategy)
+        except (StrategyError, OSError) as error:
+            raise ConfigError(f"ARREARS_STRATEGY: {error}") from error
 
     def require_database_url(self) -> str:
         if self.database_url is None:

@@ -9,6 +9,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from arrears import db, ids
+from arrears.activities.escalations import Escalations
 from arrears.activities.notifications import Notifier, OutboxProvider
 from arrears.activities.scoring import Scoring
 from arrears.activities.store import CaseStore
@@ -25,11 +26,12 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = ids.TA
     store = CaseStore(pool)
     scoring = Scoring(pool)
     notifier = Notifier(pool, OutboxProvider(pool))
+    escalations = Escalations(pool)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=[store.sync_case, scoring.score_risk, notifier.send],
+        activities=[store.sync_case, scoring.score_risk, notifier.send, escalations.hand_off],
     )
 
 

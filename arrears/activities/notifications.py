@@ -68,6 +68,17 @@ class Notifier:
                 template=request.template,
             )
             customer = await cases.get_customer(conn, customer_id=request.customer_id)
+        if attempt["status"] == "pending" and request.channel == "call":
+            # A call is made by an agent: the task is the delivery, under the same key.
+            async with self._pool.acquire() as conn:
+                await contacts.create_agent_task(
+                    conn,
+                    idempotency_key=key,
+                    loan_id=request.loan_id,
+                    customer_id=request.customer_id,
+                    kind=request.template,
+                )
+            return await self._finish(request, "sent", "agent call task created")
         if attempt["status"] != "pending":
             return NotificationResult(
                 idempotency_key=key,

@@ -65,3 +65,18 @@ async def list_attempts(conn: asyncpg.Connection, *, loan_id: str) -> list[async
     return await conn.fetch(
         "SELECT * FROM contact_attempts WHERE loan_id = $1 ORDER BY created_at", loan_id
     )
+
+
+async def create_agent_task(
+    conn: asyncpg.Connection, *, idempotency_key: str, loan_id: str, customer_id: str, kind: str
+) -> None:
+    await conn.execute(
+        """
+        INSERT INTO agent_tasks (idempotency_key, loan_id, customer_id, kind)
+        VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING
+        """,
+        idempotency_key,
+        loan_id,
+        customer_id,
+        kind,
+    )

@@ -2,81 +2,181 @@
 
 No Temporal import: the workflow owns one `CaseState`, feeds it the clock and the commands,
 and persists what it records. Every change appends a timeline event, so the state and its
-story never disagree.
+story never disagree. The state is a pydantic model so that continue-as-new carries it
+whole.
 """
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
+from pydantic import BaseModel, Field
+
+from arrears import strategy as rules
+from arrears.commands import (
+    AgreePlan,
+    CeaseContact,
+    OpenDispute,
+    PromiseToPay,
+    RecordContactOutcome,
+    ReportHardship,
+    ResolveDispute,
+)
 from arrears.contracts import (
     Allocation,
     CaseOpening,
     CaseStatus,
     CaseView,
+    Channel,
     ClosedReason,
+    Dispute,
+    Instalment,
     NextAction,
     Payment,
     PaymentRecord,
+    Plan,
+    Promise,
     RecordedEvent,
     RiskScore,
     Stage,
     TimelineEvent,
 )
+from arrears.fields import UtcDatetime
+from arrears.strategy import Strategy
+from arrears.strategy.model import LEGAL_MAX_PLAN_MONTHS
 from arrears.workflows import calendar
 from arrears.workflows.ladder import stage_for
 from arrears.workflows.money import Ledger, apply_payment
 
+ALL_CHANNELS: tuple[Channel, ...] = ("sms", "email", "call")
 
-@dataclass
-class CaseState:
+
+class CommandRejected(ValueError):
+    """A command that is well-formed but wrong for the case now; `kind` names why."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class PendingContact(BaseModel):
+    """A contact the strategy asked for, waiting for its time (and the contact window)."""
+
+    step_key: str
+    channel: Channel
+    template: str
+    not_before: UtcDatetime
+    deferred: bool = False
+
+
+class CaseState(BaseModel):
     opening: CaseOpening
-    opened_at: datetime
+    opened_at: UtcDatetime
+    strategy: Strategy | None = None
     ledger: Ledger
     dpd: int
     stage: Stage
+    stage_entered_on: date | None = None
     status: CaseStatus = "open"
     closed_reason: ClosedReason | None = None
     risk: RiskScore | None = None
     paid: int = 0
     excess: int = 0
+    waived: int = 0
     next_action: NextAction | None = None
-    payment_ids: set[str] = field(default_factory=set)
-    timeline: list[TimelineEvent] = field(default_factory=list)
-    unsynced_payments: list[PaymentRecord] = field(default_factory=list)
+    payment_ids: set[str] = Field(default_factory=set)
+    promise_ids: set[str] = Field(default_factory=set)
+    promise: Promise | None = None
+    broken_promises: int = 0
+    plan: Plan | None = None
+    dispute: Dispute | None = None
+    hardship_until: date | None = None
+    ceased_channels: set[Channel] = Field(default_factory=set)
+    refused: bool = False
+    contacts_done: set[str] = Field(default_factory=set)
+    pending_contacts: list[PendingContact] = Field(default_factory=list)
+    escalations_done: dict[str, int] = Field(default_factory=dict)
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+    unsynced_payments: list[PaymentRecord] = Field(default_factory=list)
     synced_events: int = 0
 
     @classmethod
-    def open(cls, opening: CaseOpening, now: datetime) -> "CaseState":
+    def open(
+        cls, opening: CaseOpening, now: datetime, strategy: Strategy | None = None
+    ) -> "CaseState":
         dpd = calendar.days_past_due(opening.due_date, now, opening.customer.timezone)
+        stage = rules.stage_for(strategy, dpd) if strategy else stage_for(dpd)
         state = cls(
             opening=opening,
             opened_at=now,
+            strategy=strategy,
             ledger=Ledger.from_amounts(opening.due),
             dpd=dpd,
-            stage=stage_for(dpd),
+            stage=stage,
+            stage_entered_on=calendar.local_date(now, opening.customer.timezone),
         )
         state.next_action = NextAction(kind="score_risk", at=now)
-        state.record(now, "case_opened", stage=state.stage, dpd=dpd)
+        extra = {"strategy": strategy.version} if strategy else {}
+        state.record(now, "case_opened", stage=state.stage, dpd=dpd, **extra)
         return state
+
+    # Facts.
 
     @property
     def loan_id(self) -> str:
         return self.opening.loan_id
 
     @property
+    def tz(self) -> str:
+        return self.opening.customer.timezone
+
+    @property
     def is_open(self) -> bool:
         return self.status == "open"
+
+    def today(self, now: datetime) -> date:
+        return calendar.local_date(now, self.tz)
+
+    def in_hardship(self, now: datetime) -> bool:
+        return self.hardship_until is not None and self.today(now) < self.hardship_until
+
+    def pause_reason(self, now: datetime) -> str | None:
+        """Why routine collection is paused now, or None: the first of dispute, promise,
+        plan and hardship that holds."""
+        if self.dispute is not None:
+            return "dispute"
+        if self.promise is not None and self.promise.status == "active":
+            return "promise"
+        if self.plan is not None and self.plan.status == "performing":
+            return "plan"
+        if self.in_hardship(now):
+            return "hardship"
+        return None
+
+    # Timeline.
 
     def record(
         self, at: datetime, type_: str, *, rule: str | None = None, **fields: object
     ) -> None:
-        """Append a timeline event. `fields` are the event's own and carry no personal data."""
-        self.timeline.append(TimelineEvent(at=at, type=type_, rule=rule, **fields))
+        """Append a timeline event. `fields` are the event's own and carry no personal data;
+        those that are None are left out."""
+        given = {name: value for name, value in fields.items() if value is not None}
+        self.timeline.append(TimelineEvent(at=at, type=type_, rule=rule, **given))
+
+    def unsynced_events(self) -> list[RecordedEvent]:
+        return [
+            RecordedEvent(seq=seq, event=event)
+            for seq, event in enumerate(self.timeline[self.synced_events :], self.synced_events)
+        ]
+
+    # Payments.
 
     def take_payment(
         self, payment: Payment, now: datetime, via: str
     ) -> tuple[bool, Allocation | None]:
-        """Apply `payment` once per payment_id. Returns (applied, allocation)."""
+        """Apply `payment` once per payment_id. Returns (applied, allocation).
+
+        A payment may keep a promise, advance a plan, or settle the case when it covers
+        everything but the interest an open waiver offer forgives.
+        """
         if payment.payment_id in self.payment_ids:
             return False, None
         self.payment_ids.add(payment.payment_id)
@@ -102,32 +202,294 @@ class CaseState:
             balance=self.ledger.total,
             excess=allocation.excess,
         )
+        self._after_payment(now)
         return True, allocation
+
+    def _after_payment(self, now: datetime) -> None:
+        promise = self.promise
+        if (
+            promise
+            and promise.status == "active"
+            and self.paid - promise.paid_before >= promise.amount
+        ):
+            promise.status = "kept"
+            self.record(now, "promise_kept", promise_id=promise.promise_id, **self._version())
+        plan = self.plan
+        if plan and plan.status == "performing" and self.ledger.total == 0:
+            plan.status = "completed"
+            self.record(now, "plan_completed", **self._version())
+        if not self.is_open:
+            return
+        if self.ledger.total == 0:
+            self.close(now, "paid")
+        elif self._waiver_settles():
+            waived = self.ledger.interest
+            self.waived += waived
+            self.ledger = Ledger(principal=0, interest=0, fees=0)
+            self.record(now, "interest_waived", amount=waived, **self._version())
+            self.close(now, "settled")
+
+    def _waiver_settles(self) -> bool:
+        """Paying all but the interest a current waiver offer forgives settles the case."""
+        if self.strategy is None or self.ledger.principal or self.ledger.fees:
+            return False
+        offers = rules.offers_for(
+            self.strategy,
+            self.stage,
+            self.risk.tier if self.risk else "medium",
+            self.ledger.as_balance(),
+            jurisdiction=self.opening.jurisdiction,
+        )
+        return any(o.kind == "interest_waiver" and o.pay == 0 for o in offers)
+
+    # The clock.
 
     def advance_clock(self, now: datetime) -> bool:
         """Re-read DPD and stage at `now`. Returns whether the stage changed."""
-        self.dpd = calendar.days_past_due(
-            self.opening.due_date, now, self.opening.customer.timezone
-        )
-        stage = stage_for(self.dpd)
+        self.dpd = calendar.days_past_due(self.opening.due_date, now, self.tz)
+        if self.strategy is None:
+            stage = stage_for(self.dpd)
+        else:
+            stage = rules.stage_for(self.strategy, self.dpd, refused=self.refused)
         if stage == self.stage:
             return False
         self.stage = stage
-        self.record(now, "stage_changed", stage=stage, dpd=self.dpd, rule=f"ladder.{stage}")
+        self.stage_entered_on = self.today(now)
+        self.record(
+            now,
+            "stage_changed",
+            stage=stage,
+            dpd=self.dpd,
+            rule=f"ladder.{stage}",
+            **self._version(),
+        )
         return True
+
+    def days_in_stage(self, now: datetime) -> int:
+        entered = self.stage_entered_on or self.today(self.opened_at)
+        return (self.today(now) - entered).days
+
+    def review_commitments(self, now: datetime) -> None:
+        """Break a promise or a plan whose date plus tolerance has passed unpaid; end a
+        hardship pause whose cooling-off is over."""
+        today = self.today(now)
+        tolerance = timedelta(days=self.strategy.promise_tolerance_days if self.strategy else 2)
+        promise = self.promise
+        if promise and promise.status == "active" and today > promise.due_date + tolerance:
+            promise.status = "broken"
+            self.broken_promises += 1
+            self.record(
+                now,
+                "promise_broken",
+                promise_id=promise.promise_id,
+                broken_promises=self.broken_promises,
+                rule="promise.tolerance",
+                **self._version(),
+            )
+            if self.broken_promises >= 2 and not self.refused:
+                self._mark_refusing(now, "promise.broken_twice")
+        plan = self.plan
+        if plan and plan.status == "performing":
+            owed = sum(i.amount for i in plan.instalments if i.due_date + tolerance < today)
+            if self.paid - plan.paid_before < owed:
+                plan.status = "broken"
+                self.record(now, "plan_broken", rule="plan.missed_instalment", **self._version())
+        if self.hardship_until is not None and today >= self.hardship_until:
+            self.hardship_until = None
+            self.record(now, "hardship_ended", **self._version())
+            self._offer_plans(now, hardship=True)
+
+    def _mark_refusing(self, now: datetime, rule: str) -> None:
+        self.refused = True
+        self.record(now, "refusal_recorded", rule=rule, **self._version())
+
+    def _offer_plans(self, now: datetime, *, hardship: bool) -> None:
+        if self.strategy is None:
+            return
+        offers = rules.offers_for(
+            self.strategy,
+            self.stage,
+            self.risk.tier if self.risk else "medium",
+            self.ledger.as_balance(),
+            jurisdiction=self.opening.jurisdiction,
+            hardship=hardship,
+        )
+        for offer in offers:
+            self.record(
+                now,
+                "offer_made",
+                kind=offer.kind,
+                pay=offer.pay,
+                waived=offer.waived,
+                months=offer.months,
+                extension_days=offer.extension_days,
+                rule=offer.rule,
+                strategy=offer.strategy_version,
+            )
 
     def close(self, now: datetime, reason: ClosedReason, **fields: object) -> None:
         self.status = "closed"
         self.closed_reason = reason
         self.next_action = None
-        given = {name: value for name, value in fields.items() if value is not None}
-        self.record(now, "case_closed", reason=reason, **given)
+        self.record(now, "case_closed", reason=reason, **fields)
 
-    def unsynced_events(self) -> list[RecordedEvent]:
-        return [
-            RecordedEvent(seq=seq, event=event)
-            for seq, event in enumerate(self.timeline[self.synced_events :], self.synced_events)
+    def _version(self) -> dict[str, str]:
+        return {"strategy": self.strategy.version} if self.strategy else {}
+
+    # Commands. Each `check_*` raises CommandRejected and changes nothing; the matching
+    # method applies the command and returns whether it changed the case.
+
+    def require_open(self) -> None:
+        if not self.is_open:
+            raise CommandRejected("CaseClosed", f"case is closed ({self.closed_reason})")
+
+    def check_promise(self, command: PromiseToPay, now: datetime) -> None:
+        self.require_open()
+        if command.promise_id in self.promise_ids:
+            return
+        if self.promise is not None and self.promise.status == "active":
+            raise CommandRejected(
+                "PromiseActive",
+                f"promise {self.promise.promise_id} is still active until "
+                f"{self.promise.due_date}; one active promise per case",
+            )
+        if self.dispute is not None:
+            raise CommandRejected("DisputeOpen", "the debt is disputed; collection is stopped")
+        horizon = self.strategy.promise_max_horizon_days if self.strategy else 30
+        today = self.today(now)
+        if not today <= command.due_date <= today + timedelta(days=horizon):
+            raise CommandRejected(
+                "PromiseDateOutOfRange",
+                f"due_date must be between {today} and {today + timedelta(days=horizon)}",
+            )
+        if command.amount > self.ledger.total:
+            raise CommandRejected(
+                "PromiseTooLarge", f"amount exceeds the balance of {self.ledger.total}"
+            )
+
+    def make_promise(self, command: PromiseToPay, now: datetime) -> bool:
+        if command.promise_id in self.promise_ids:
+            return False
+        self.promise_ids.add(command.promise_id)
+        self.promise = Promise(
+            promise_id=command.promise_id,
+            amount=command.amount,
+            due_date=command.due_date,
+            made_at=now,
+            paid_before=self.paid,
+        )
+        self.record(
+            now,
+            "promise_made",
+            promise_id=command.promise_id,
+            amount=command.amount,
+            due_date=command.due_date,
+            **self._version(),
+        )
+        return True
+
+    def check_hardship(self, command: ReportHardship) -> None:
+        self.require_open()
+
+    def report_hardship(self, command: ReportHardship, now: datetime) -> bool:
+        days = self.strategy.hardship_cooling_off_days if self.strategy else 14
+        self.hardship_until = self.today(now) + timedelta(days=days)
+        self.record(
+            now,
+            "hardship_reported",
+            reason=command.reason,
+            until=self.hardship_until,
+            rule="hardship.cooling_off",
+            **self._version(),
+        )
+        return True
+
+    def check_plan(self, command: AgreePlan, now: datetime) -> None:
+        self.require_open()
+        if self.dispute is not None:
+            raise CommandRejected("DisputeOpen", "the debt is disputed; resolve it first")
+        if self.plan is not None and self.plan.status == "performing":
+            raise CommandRejected("PlanActive", "a plan is already performing")
+        if command.first_due_date < self.today(now):
+            raise CommandRejected("PlanDateInPast", "first_due_date is in the past")
+        if command.kind == "instalments":
+            longest = LEGAL_MAX_PLAN_MONTHS.get(self.opening.jurisdiction)
+            try:
+                if self.strategy is not None:
+                    rules.validate_plan(
+                        self.strategy, self.opening.jurisdiction, command.instalments
+                    )
+                elif longest is not None and command.instalments > longest:
+                    raise ValueError(f"at most {longest} months in {self.opening.jurisdiction}")
+            except ValueError as error:
+                raise CommandRejected("PlanNotAllowed", str(error)) from error
+        if self.ledger.total < command.instalments:
+            raise CommandRejected("PlanTooLong", "more instalments than minor units owed")
+
+    def agree_plan(self, command: AgreePlan, now: datetime) -> bool:
+        amounts = rules.instalments(self.ledger.total, command.instalments)
+        schedule = [
+            Instalment(due_date=_add_months(command.first_due_date, n), amount=amount)
+            for n, amount in enumerate(amounts)
         ]
+        self.plan = Plan(
+            kind=command.kind, instalments=schedule, agreed_at=now, paid_before=self.paid
+        )
+        self.hardship_until = None
+        self.record(
+            now,
+            "plan_agreed",
+            kind=command.kind,
+            instalments=len(schedule),
+            first_due_date=command.first_due_date,
+            total=self.ledger.total,
+            **self._version(),
+        )
+        return True
+
+    def check_dispute(self, command: OpenDispute) -> None:
+        self.require_open()
+        if self.dispute is not None:
+            raise CommandRejected("DisputeOpen", "a dispute is already open")
+
+    def open_dispute(self, command: OpenDispute, now: datetime) -> bool:
+        self.dispute = Dispute(reason=command.reason, opened_at=now)
+        self.record(now, "dispute_opened", reason=command.reason, rule="dispute.stops_collection")
+        return True
+
+    def check_resolution(self, command: ResolveDispute) -> None:
+        self.require_open()
+        if self.dispute is None:
+            raise CommandRejected("NoDispute", "there is no open dispute to resolve")
+
+    def resolve_dispute(self, command: ResolveDispute, now: datetime) -> bool:
+        if command.outcome == "rejected":
+            self.dispute = None
+        self.record(now, "dispute_resolved", outcome=command.outcome)
+        return True
+
+    def check_cease(self, command: CeaseContact) -> None:
+        self.require_open()
+
+    def cease_contact(self, command: CeaseContact, now: datetime) -> bool:
+        channels = set(ALL_CHANNELS if command.channels == "all" else command.channels)
+        added = channels - self.ceased_channels
+        if not added:
+            return False
+        self.ceased_channels |= added
+        self.record(now, "contact_ceased", channels=sorted(added), rule="contact.cease_request")
+        return True
+
+    def check_outcome(self, command: RecordContactOutcome) -> None:
+        self.require_open()
+
+    def record_outcome(self, command: RecordContactOutcome, now: datetime) -> bool:
+        self.record(now, "contact_outcome", outcome=command.outcome, reason=command.reason)
+        if command.outcome == "refused_to_pay" and not self.refused:
+            self._mark_refusing(now, "contact.refused_to_pay")
+        return True
+
+    # The view.
 
     def view(self) -> CaseView:
         return CaseView(
@@ -144,4 +506,36 @@ class CaseState:
             closed_reason=self.closed_reason,
             next_action=self.next_action,
             opened_at=self.opened_at,
+            strategy_version=self.strategy.version if self.strategy else None,
+            promise=self.promise,
+            plan=self.plan,
+            dispute=self.dispute,
+            hardship_until=self.hardship_until,
+            ceased_channels=sorted(self.ceased_channels),
+            broken_promises=self.broken_promises,
+            refused=self.refused,
+            escalations=list(self.escalations_done),
         )
+
+
+class CaseStart(BaseModel):
+    """The workflow's input: the bank's opening, when it was received, and the strategy the
+    case will follow (None for cases opened before strategies, which keep the foundation
+    ladder). After continue-as-new, `carried` is the whole state of the previous run."""
+
+    opening: CaseOpening
+    received_at: UtcDatetime
+    strategy: Strategy | None = None
+    carried: CaseState | None = None
+
+
+def _add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's last day (31 Jan → 28 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has a 28th")

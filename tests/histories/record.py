@@ -18,14 +18,26 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from arrears import ids
-from arrears.contracts import CaseStart, CloseCase, Payment
+from arrears.commands import (
+    AgreePlan,
+    CeaseContact,
+    OpenDispute,
+    PromiseToPay,
+    RecordContactOutcome,
+    ReportHardship,
+    ResolveDispute,
+)
+from arrears.contracts import CloseCase, Payment
 from arrears.devstack.binaries import temporal_test_server
+from arrears.strategy import Strategy, load_default
 from arrears.workflows.case import CollectionCase
+from arrears.workflows.case_state import CaseStart
 from tests.factories import make_converter, opening
 from tests.workflows.fakes import FakeActivities
 
 HERE = Path(__file__).parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+STRATEGY = load_default()
 
 Scenario = Callable[
     [WorkflowEnvironment, Callable[..., Awaitable[WorkflowHandle]]], Awaitable[None]
@@ -83,7 +95,70 @@ async def recalled(env, start) -> None:
     await handle.result()
 
 
+async def _local_today(env):
+    return (await env.get_current_time()).astimezone(SHANGHAI).date()
+
+
+async def strategy_promise_cease_and_pay(env, start) -> None:
+    """Default strategy: a promise kept by a signalled payment, cease SMS, then paid."""
+    await _skip_to_local(env, time(10))
+    today = await _local_today(env)
+    handle = await start(STRATEGY, due_date=today - timedelta(days=8))
+    await env.sleep(timedelta(hours=1))
+    await handle.execute_update(
+        CollectionCase.promise_to_pay,
+        PromiseToPay(promise_id="PR-1", amount=200_000, due_date=today + timedelta(days=4)),
+    )
+    await env.sleep(timedelta(days=3))
+    await handle.signal(CollectionCase.payment_received, Payment(payment_id="P-1", amount=200_000))
+    await handle.execute_update(CollectionCase.cease_contact, CeaseContact(channels=["sms"]))
+    await env.sleep(timedelta(days=20))
+    await handle.execute_update(
+        CollectionCase.record_payment, Payment(payment_id="P-2", amount=312_000)
+    )
+    await handle.result()
+
+
+async def strategy_hardship_plan_broken(env, start) -> None:
+    """Default strategy: hardship, cooling-off, a plan, one instalment paid, then missed."""
+    await _skip_to_local(env, time(10))
+    today = await _local_today(env)
+    handle = await start(STRATEGY, due_date=today - timedelta(days=35))
+    await env.sleep(timedelta(hours=1))
+    await handle.execute_update(CollectionCase.report_hardship, ReportHardship(reason="illness"))
+    await env.sleep(timedelta(days=15))
+    day = await _local_today(env)
+    await handle.execute_update(
+        CollectionCase.agree_plan,
+        AgreePlan(kind="instalments", instalments=4, first_due_date=day + timedelta(days=2)),
+    )
+    await env.sleep(timedelta(days=1))
+    await handle.signal(CollectionCase.payment_received, Payment(payment_id="I-1", amount=128_000))
+    await env.sleep(timedelta(days=40))
+    await handle.terminate("recorded")
+
+
+async def strategy_dispute_then_refusal_to_litigation(env, start) -> None:
+    """Default strategy: a dispute pauses everything; rejected; refusal; legal track."""
+    await _skip_to_local(env, time(10))
+    today = await _local_today(env)
+    handle = await start(STRATEGY, due_date=today - timedelta(days=58))
+    await env.sleep(timedelta(hours=1))
+    await handle.execute_update(CollectionCase.open_dispute, OpenDispute(reason="amount_wrong"))
+    await env.sleep(timedelta(days=5))
+    await handle.execute_update(CollectionCase.resolve_dispute, ResolveDispute(outcome="rejected"))
+    await handle.execute_update(
+        CollectionCase.record_contact_outcome,
+        RecordContactOutcome(outcome="refused_to_pay", reason="cannot_pay"),
+    )
+    await env.sleep(timedelta(days=45))
+    await handle.terminate("recorded")
+
+
 SCENARIOS: dict[str, Scenario] = {
+    "strategy_promise_cease_and_pay": strategy_promise_cease_and_pay,
+    "strategy_hardship_plan_broken": strategy_hardship_plan_broken,
+    "strategy_dispute_then_refusal_to_litigation": strategy_dispute_then_refusal_to_litigation,
     "case_recalled": recalled,
     "case_paid_in_full": paid_in_full,
     "case_quiet_hours_then_stages": quiet_hours_then_stages,
@@ -102,11 +177,11 @@ async def record(name: str) -> Path:
     task_queue = f"record-{uuid.uuid4()}"
     handles: list[WorkflowHandle] = []
 
-    async def start(**overrides) -> WorkflowHandle:
-        case = opening(loan_id=f"L-{name.replace('_', '-')}", **overrides)
+    async def start(strategy: Strategy | None = None, **overrides) -> WorkflowHandle:
+        case = opening(loan_id=f"L-{name.replace('_', '-')}"[:64], **overrides)
         handle = await env.client.start_workflow(
             CollectionCase.run,
-            CaseStart(opening=case, received_at=await env.get_current_time()),
+            CaseStart(opening=case, received_at=await env.get_current_time(), strategy=strategy),
             id=ids.case_workflow_id(case.loan_id),
             task_queue=task_queue,
         )

@@ -6,6 +6,7 @@ from temporalio import activity
 
 from arrears.contracts import (
     CaseSync,
+    HandOff,
     NotificationRequest,
     NotificationResult,
     RiskScore,
@@ -18,6 +19,7 @@ class FakeActivities:
     syncs: list[CaseSync] = field(default_factory=list)
     notifications: list[NotificationRequest] = field(default_factory=list)
     scored: list[ScoreRequest] = field(default_factory=list)
+    handoffs: list[HandOff] = field(default_factory=list)
 
     @activity.defn(name="sync_case")
     async def sync_case(self, sync: CaseSync) -> None:
@@ -35,9 +37,13 @@ class FakeActivities:
             idempotency_key=request.idempotency_key, channel=request.channel, status="sent"
         )
 
+    @activity.defn(name="hand_off_escalation")
+    async def hand_off(self, handoff: HandOff) -> None:
+        self.handoffs.append(handoff)
+
     @property
     def all(self) -> list:
-        return [self.sync_case, self.score_risk, self.send]
+        return [self.sync_case, self.score_risk, self.send, self.hand_off]
 
     def synced_payment_ids(self) -> list[str]:
         return [p.payment_id for sync in self.syncs for p in sync.payments]

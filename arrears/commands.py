@@ -1,0 +1,92 @@
+"""Commands on a case: what agents, banks and self-service channels may tell it.
+
+Each is one pydantic model, the body of its HTTP endpoint and the argument of its workflow
+update (and, for payments and promises, of a signal). Pure: no I/O, no Temporal import.
+"""
+
+from datetime import date
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from arrears.contracts import CaseView, Channel, Contract
+from arrears.fields import MinorUnits, OpaqueRef
+
+DelinquencyReason = Literal[
+    "cannot_pay", "forgot", "lost_contact", "disputes_debt", "hardship", "other"
+]
+ContactResult = Literal["conversation", "no_answer", "wrong_number", "refused_to_pay"]
+HardshipReason = Literal[
+    "unemployment", "illness", "bereavement", "natural_disaster", "income_drop", "other"
+]
+
+
+class PromiseToPay(Contract):
+    """The customer promises `amount` by `due_date` (customer-local). One active at a time."""
+
+    promise_id: OpaqueRef
+    amount: MinorUnits
+    due_date: date
+
+
+class ReportHardship(Contract):
+    """The customer is in hardship: collection pauses for the cooling-off period."""
+
+    reason: HardshipReason
+    note_ref: OpaqueRef | None = Field(
+        default=None, description="A reference to the agent's notes kept elsewhere."
+    )
+
+
+class AgreePlan(Contract):
+    """A signed plan: `instalments` monthly payments from `first_due_date`, or an
+    `extension` that moves the whole balance to `first_due_date`."""
+
+    kind: Literal["instalments", "extension"]
+    first_due_date: date
+    instalments: int = Field(default=1, ge=1, le=360)
+
+    @model_validator(mode="after")
+    def _extension_is_one_payment(self) -> "AgreePlan":
+        if self.kind == "extension" and self.instalments != 1:
+            raise ValueError("instalments: an extension is one payment of the whole balance")
+        return self
+
+
+class OpenDispute(Contract):
+    """The customer disputes the debt: all collection contact and escalation stop."""
+
+    reason: Literal["not_my_debt", "amount_wrong", "already_paid", "fraud", "other"]
+
+
+class ResolveDispute(Contract):
+    """`rejected`: the debt stands and collection resumes. `upheld`: the bank must recall
+    or correct the case; collection stays stopped until it does."""
+
+    outcome: Literal["rejected", "upheld"]
+
+
+class CeaseContact(Contract):
+    """Stop contact on the named channels, or on all of them."""
+
+    channels: list[Channel] | Literal["all"]
+
+    @model_validator(mode="after")
+    def _some_channel(self) -> "CeaseContact":
+        if self.channels != "all" and not self.channels:
+            raise ValueError("channels: name at least one channel, or 'all'")
+        return self
+
+
+class RecordContactOutcome(Contract):
+    """What came of an agent's call."""
+
+    outcome: ContactResult
+    reason: DelinquencyReason | None = None
+
+
+class CommandOutcome(Contract):
+    """The answer to every command but payments: whether it changed the case, and the case."""
+
+    accepted: bool
+    case: CaseView

@@ -1,0 +1,117 @@
+"""The case workflow's side effects: every activity it runs, with its timeouts and retries.
+
+Workflow-side code (it schedules activities; it does no I/O itself). Outages of Postgres or
+a provider make activities retry for as long as it takes: a case waits, it never fails
+because a dependency was down.
+"""
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+from arrears.activities.escalations import Escalations
+from arrears.activities.notifications import Notifier
+from arrears.activities.scoring import Scoring
+from arrears.activities.store import CaseStore
+from arrears.contracts import (
+    CaseSync,
+    Channel,
+    HandOff,
+    NotificationRequest,
+    NotificationResult,
+    RiskScore,
+    ScoreRequest,
+)
+from arrears.workflows.case_state import CaseState
+
+PATIENT = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+
+
+class CaseEffects:
+    def __init__(self, state: CaseState, *, customer_synced: bool) -> None:
+        self._state = state
+        self._customer_synced = customer_synced
+
+    def has_unsynced(self) -> bool:
+        state = self._state
+        return bool(state.unsynced_payments) or state.synced_events < len(state.timeline)
+
+    async def sync(self) -> None:
+        """Write everything new about the case to Postgres in one idempotent activity."""
+        state = self._state
+        payments = list(state.unsynced_payments)
+        events = state.unsynced_events()
+        if not events and not payments and self._customer_synced:
+            return
+        await workflow.execute_activity_method(
+            CaseStore.sync_case,
+            CaseSync(
+                view=state.view(),
+                customer_id=state.opening.customer.customer_id,
+                jurisdiction=state.opening.jurisdiction,
+                customer=None if self._customer_synced else state.opening.customer,
+                payments=payments,
+                events=events,
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=PATIENT,
+        )
+        self._customer_synced = True
+        del state.unsynced_payments[: len(payments)]
+        state.synced_events += len(events)
+
+    async def score(self) -> RiskScore:
+        opening = self._state.opening
+        return await workflow.execute_activity_method(
+            Scoring.score_risk,
+            ScoreRequest(
+                loan_id=opening.loan_id,
+                customer_id=opening.customer.customer_id,
+                currency=opening.currency,
+                due=opening.due,
+                dpd=self._state.dpd,
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=PATIENT,
+        )
+
+    async def notify(self, key: str, channel: Channel, template: str) -> NotificationResult:
+        state = self._state
+        opening = state.opening
+        return await workflow.execute_activity_method(
+            Notifier.send,
+            NotificationRequest(
+                idempotency_key=key,
+                loan_id=opening.loan_id,
+                customer_id=opening.customer.customer_id,
+                channel=channel,
+                template=template,
+                currency=opening.currency,
+                amount_due=state.ledger.total,
+                due_date=opening.due_date,
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=PATIENT,
+        )
+
+    async def hand_off(self, step: str, rule: str) -> None:
+        """Hand an escalation to the team or system that carries it out (bureau, lawyers)."""
+        state = self._state
+        await workflow.execute_activity_method(
+            Escalations.hand_off,
+            HandOff(
+                idempotency_key=f"{state.loan_id}:{step}",
+                loan_id=state.loan_id,
+                customer_id=state.opening.customer.customer_id,
+                step=step,
+                dpd=state.dpd,
+                currency=state.opening.currency,
+                balance=state.ledger.total,
+                rule=rule,
+                strategy_version=state.strategy.version if state.strategy else None,
+            ),
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=PATIENT,
+        )
