@@ -23,7 +23,6 @@ with workflow.unsafe.imports_passed_through():
     # zoneinfo cannot be used.
     import arrears.workflows.limits as limits
     from arrears import ids
-    from arrears import strategy as rules
     from arrears.commands import (
         AgreePlan,
         CeaseContact,
@@ -43,19 +42,11 @@ with workflow.unsafe.imports_passed_through():
         PaymentOutcome,
         Timeline,
     )
-    from arrears.workflows.calendar import next_local_midnight, start_of_local_day
-    from arrears.workflows.case_state import (
-        CaseStart,
-        CaseState,
-        CommandRejected,
-        PendingContact,
-    )
-    from arrears.workflows.compliance import check_contact_time
+    from arrears.workflows.case_commands import CommandRejected
+    from arrears.workflows.case_state import CaseStart, CaseState
     from arrears.workflows.effects import CaseEffects
-    from arrears.workflows.ladder import GRACE_DAYS
-
-TEMPLATES = {"reminder": "reminder", "call": "collection_call"}
-"""Message template by stage (default `collection_notice`) and for agent calls."""
+    from arrears.workflows.foundation import FoundationSteps
+    from arrears.workflows.strategy_steps import StrategySteps
 
 
 @workflow.defn(name="CollectionCase")
@@ -66,7 +57,7 @@ class CollectionCase:
             start.opening, start.received_at, start.strategy
         )
         self._effects = CaseEffects(self._state, customer_synced=start.carried is not None)
-        self._reminder_due: datetime | None = None
+        self._strategy_steps = StrategySteps(self._state, self._effects)
         self._published: tuple[str, str, int] | None = None
 
     @workflow.run
@@ -234,18 +225,19 @@ class CollectionCase:
             await self._effects.sync()
             if state.is_open:
                 await self._score()
-                self._queue_contacts(workflow.now(), at_once=True)
+                self._strategy_steps.queue_contacts(workflow.now(), at_once=True)
         while state.is_open:
             now = workflow.now()
             if state.advance_clock(now):
                 state.pending_contacts.clear()
             state.review_commitments(now)
-            await self._escalate(now)
+            steps = self._strategy_steps
+            await steps.escalate(now)
             if not state.is_open:
                 break
-            self._queue_contacts(now)
-            await self._contact(now)
-            wake = self._plan_strategy_wake()
+            steps.queue_contacts(now)
+            await steps.contact(now)
+            wake = steps.plan_wake()
             self._publish()
             await self._effects.sync()
             if not state.is_open:
@@ -253,139 +245,6 @@ class CollectionCase:
             if self._history_is_long():
                 await self._continue_as_new(start)
             await self._wait_until(wake)
-
-    def _queue_contacts(self, now: datetime, *, at_once: bool = False) -> None:
-        """Queue the contacts the cadence asks for today. They wait for the contact window
-        to open, except at case opening (`at_once`), where a deferral is recorded."""
-        state = self._state
-        assert state.strategy is not None
-        if state.pause_reason(now) or not rules.stage_rule(state.strategy, state.stage).contact:
-            state.pending_contacts.clear()
-            return
-        tier = state.risk.tier if state.risk else "medium"
-        due = rules.contacts_due(state.strategy, state.stage, tier, state.days_in_stage(now))
-        pending = {p.step_key for p in state.pending_contacts}
-        window = check_contact_time(now, state.tz, state.opening.jurisdiction)
-        not_before = now if at_once or window.until is None else window.until
-        for contact in due:
-            if contact.step_key in state.contacts_done or contact.step_key in pending:
-                continue
-            template = TEMPLATES.get(
-                "call" if contact.channel == "call" else state.stage, "collection_notice"
-            )
-            state.pending_contacts.append(
-                PendingContact(
-                    step_key=contact.step_key,
-                    channel=contact.channel,
-                    template=template,
-                    not_before=not_before,
-                )
-            )
-
-    async def _contact(self, now: datetime) -> None:
-        state = self._state
-        for pending in list(state.pending_contacts):
-            if pending.not_before > now or not state.is_open:
-                continue
-            if pending.channel in state.ceased_channels:
-                state.record(
-                    now, "contact_blocked", channel=pending.channel, rule="contact.cease_request"
-                )
-                self._done(pending)
-                continue
-            decision = check_contact_time(now, state.tz, state.opening.jurisdiction)
-            if not decision.allowed:
-                pending.not_before = decision.until or now
-                if not pending.deferred:
-                    pending.deferred = True
-                    state.record(
-                        now,
-                        "contact_deferred",
-                        channel=pending.channel,
-                        until=decision.until,
-                        rule=decision.rule,
-                    )
-                continue
-            result = await self._effects.notify(
-                f"{state.loan_id}:{pending.step_key}", pending.channel, pending.template
-            )
-            event = "contact_sent" if result.status == "sent" else "contact_skipped"
-            state.record(
-                workflow.now(),
-                event,
-                channel=pending.channel,
-                template=pending.template,
-                step=pending.step_key,
-                detail=result.detail if result.status != "sent" else None,
-                rule=decision.rule,
-                strategy=state.strategy.version if state.strategy else None,
-            )
-            self._done(pending)
-
-    def _done(self, pending: PendingContact) -> None:
-        self._state.contacts_done.add(pending.step_key)
-        self._state.pending_contacts.remove(pending)
-
-    async def _escalate(self, now: datetime) -> None:
-        """Take the escalations the strategy says are due; none while a dispute is open."""
-        state = self._state
-        assert state.strategy is not None
-        if state.dispute is not None:
-            return
-        flags = rules.CaseFlags(
-            refused=state.refused,
-            has_active_promise=state.promise is not None and state.promise.status == "active",
-            has_active_plan=state.plan is not None and state.plan.status == "performing",
-            has_open_dispute=False,
-            in_hardship=state.in_hardship(now),
-            done=state.escalations_done,
-        )
-        tier = state.risk.tier if state.risk else "medium"
-        for due in rules.escalations_due(state.strategy, state.dpd, tier, flags):
-            state.escalations_done[due.step] = state.dpd
-            version = {"strategy": due.strategy_version}
-            if due.step == "write_off":
-                state.close(now, "written_off", rule=due.rule, **version)
-                return
-            await self._effects.hand_off(due.step, due.rule)
-            if due.step in ("bureau_pre_notice", "lawyer_letter"):
-                channel = next(
-                    (c for c in ("sms", "email") if c not in state.ceased_channels), None
-                )
-                if channel is not None:
-                    await self._effects.notify(f"{state.loan_id}:{due.step}", channel, due.step)
-            event = {
-                "bureau_pre_notice": "bureau_prenotice",
-                "bureau_report": "bureau_reported",
-                "lawyer_letter": "lawyer_letter",
-                "litigation_referral": "litigation_referred",
-            }[due.step]
-            state.record(workflow.now(), event, rule=due.rule, dpd=state.dpd, **version)
-            if due.step == "litigation_referral":
-                # Routine dunning stops once a case is with litigation.
-                state.pending_contacts.clear()
-
-    def _plan_strategy_wake(self) -> datetime:
-        state = self._state
-        now = workflow.now()
-        midnight = next_local_midnight(now, state.tz)
-        upcoming = [p for p in state.pending_contacts if p.not_before > now]
-        first = min(upcoming, key=lambda p: p.not_before, default=None)
-        if first is not None and first.not_before < midnight:
-            state.next_action = NextAction(kind=f"contact_{first.channel}", at=first.not_before)
-            return first.not_before
-        reason = state.pause_reason(now)
-        if reason:
-            state.next_action = NextAction(kind=f"paused_{reason}", at=midnight)
-        elif state.stage == "reminder" and state.strategy is not None:
-            grace_days = state.strategy.grace_days
-            grace_ends = start_of_local_day(
-                state.opening.due_date + timedelta(days=grace_days + 1), state.tz
-            )
-            state.next_action = NextAction(kind="grace_ends", at=grace_ends)
-        else:
-            state.next_action = NextAction(kind="daily_review", at=midnight)
-        return midnight
 
     def _history_is_long(self) -> bool:
         info = workflow.info()
@@ -451,60 +310,21 @@ class CollectionCase:
 
     async def _run_foundation(self) -> None:
         state = self._state
+        steps = FoundationSteps(state, self._effects)
         await self._effects.sync()
         if state.is_open:
             await self._score()
-            self._reminder_due = workflow.now()
+            steps.reminder_due = workflow.now()
         while state.is_open:
             now = workflow.now()
             if state.advance_clock(now) and state.stage == "write_off":
                 state.close(now, "written_off")
                 break
-            if self._reminder_due is not None and self._reminder_due <= now:
-                await self._remind()
-            wake = self._plan_foundation_wake()
+            if steps.reminder_due is not None and steps.reminder_due <= now:
+                await steps.remind()
+            wake = steps.plan_wake()
             self._publish()
             await self._effects.sync()
             if not state.is_open:
                 break
             await self._wait_until(wake)
-
-    async def _remind(self) -> None:
-        """Send the grace reminder now if the contact-time rules allow it, else defer it."""
-        state = self._state
-        channel = "sms" if state.opening.customer.phone else "email"
-        now = workflow.now()
-        decision = check_contact_time(now, state.tz, state.opening.jurisdiction)
-        if not decision.allowed:
-            self._reminder_due = decision.until
-            state.record(
-                now, "contact_deferred", channel=channel, until=decision.until, rule=decision.rule
-            )
-            return
-        self._reminder_due = None
-        result = await self._effects.notify(f"{state.loan_id}:reminder:1", channel, "reminder")
-        if result.status == "sent":
-            state.record(
-                workflow.now(),
-                "contact_sent",
-                channel=channel,
-                template="reminder",
-                rule=decision.rule,
-            )
-        else:
-            state.record(workflow.now(), "contact_skipped", channel=channel, detail=result.detail)
-
-    def _plan_foundation_wake(self) -> datetime:
-        state = self._state
-        midnight = next_local_midnight(workflow.now(), state.tz)
-        if self._reminder_due is not None and self._reminder_due < midnight:
-            state.next_action = NextAction(kind="send_reminder", at=self._reminder_due)
-            return self._reminder_due
-        if state.dpd <= GRACE_DAYS:
-            grace_ends = start_of_local_day(
-                state.opening.due_date + timedelta(days=GRACE_DAYS + 1), state.tz
-            )
-            state.next_action = NextAction(kind="grace_ends", at=grace_ends)
-        else:
-            state.next_action = NextAction(kind="daily_review", at=midnight)
-        return midnight

@@ -1,0 +1,199 @@
+"""Commands on a case: the checks that accept or reject them, and their effect on state.
+
+A mixin of `CaseState` (it works on the state's own fields). Each `check_*` raises
+`CommandRejected` and changes nothing, so an update validator can call it; the matching
+method applies the command, records it on the timeline and returns whether it changed the
+case.
+"""
+
+from datetime import date, datetime, timedelta
+
+from arrears import strategy as rules
+from arrears.commands import (
+    AgreePlan,
+    CeaseContact,
+    OpenDispute,
+    PromiseToPay,
+    RecordContactOutcome,
+    ReportHardship,
+    ResolveDispute,
+)
+from arrears.contracts import Channel, Dispute, Instalment, Plan, Promise
+from arrears.strategy.model import LEGAL_MAX_PLAN_MONTHS
+
+ALL_CHANNELS: tuple[Channel, ...] = ("sms", "email", "call")
+
+
+class CommandRejected(ValueError):
+    """A command that is well-formed but wrong for the case now; `kind` names why."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class CaseCommands:
+    # Commands. Each `check_*` raises CommandRejected and changes nothing; the matching
+    # method applies the command and returns whether it changed the case.
+
+    def require_open(self) -> None:
+        if not self.is_open:
+            raise CommandRejected("CaseClosed", f"case is closed ({self.closed_reason})")
+
+    def check_promise(self, command: PromiseToPay, now: datetime) -> None:
+        self.require_open()
+        if command.promise_id in self.promise_ids:
+            return
+        if self.promise is not None and self.promise.status == "active":
+            raise CommandRejected(
+                "PromiseActive",
+                f"promise {self.promise.promise_id} is still active until "
+                f"{self.promise.due_date}; one active promise per case",
+            )
+        if self.dispute is not None:
+            raise CommandRejected("DisputeOpen", "the debt is disputed; collection is stopped")
+        horizon = self.strategy.promise_max_horizon_days if self.strategy else 30
+        today = self.today(now)
+        if not today <= command.due_date <= today + timedelta(days=horizon):
+            raise CommandRejected(
+                "PromiseDateOutOfRange",
+                f"due_date must be between {today} and {today + timedelta(days=horizon)}",
+            )
+        if command.amount > self.ledger.total:
+            raise CommandRejected(
+                "PromiseTooLarge", f"amount exceeds the balance of {self.ledger.total}"
+            )
+
+    def make_promise(self, command: PromiseToPay, now: datetime) -> bool:
+        if command.promise_id in self.promise_ids:
+            return False
+        self.promise_ids.add(command.promise_id)
+        self.promise = Promise(
+            promise_id=command.promise_id,
+            amount=command.amount,
+            due_date=command.due_date,
+            made_at=now,
+            paid_before=self.paid,
+        )
+        self.record(
+            now,
+            "promise_made",
+            promise_id=command.promise_id,
+            amount=command.amount,
+            due_date=command.due_date,
+            **self._version(),
+        )
+        return True
+
+    def check_hardship(self, command: ReportHardship) -> None:
+        self.require_open()
+
+    def report_hardship(self, command: ReportHardship, now: datetime) -> bool:
+        days = self.strategy.hardship_cooling_off_days if self.strategy else 14
+        self.hardship_until = self.today(now) + timedelta(days=days)
+        self.record(
+            now,
+            "hardship_reported",
+            reason=command.reason,
+            until=self.hardship_until,
+            rule="hardship.cooling_off",
+            **self._version(),
+        )
+        return True
+
+    def check_plan(self, command: AgreePlan, now: datetime) -> None:
+        self.require_open()
+        if self.dispute is not None:
+            raise CommandRejected("DisputeOpen", "the debt is disputed; resolve it first")
+        if self.plan is not None and self.plan.status == "performing":
+            raise CommandRejected("PlanActive", "a plan is already performing")
+        if command.first_due_date < self.today(now):
+            raise CommandRejected("PlanDateInPast", "first_due_date is in the past")
+        if command.kind == "instalments":
+            longest = LEGAL_MAX_PLAN_MONTHS.get(self.opening.jurisdiction)
+            try:
+                if self.strategy is not None:
+                    rules.validate_plan(
+                        self.strategy, self.opening.jurisdiction, command.instalments
+                    )
+                elif longest is not None and command.instalments > longest:
+                    raise ValueError(f"at most {longest} months in {self.opening.jurisdiction}")
+            except ValueError as error:
+                raise CommandRejected("PlanNotAllowed", str(error)) from error
+        if self.ledger.total < command.instalments:
+            raise CommandRejected("PlanTooLong", "more instalments than minor units owed")
+
+    def agree_plan(self, command: AgreePlan, now: datetime) -> bool:
+        amounts = rules.instalments(self.ledger.total, command.instalments)
+        schedule = [
+            Instalment(due_date=_add_months(command.first_due_date, n), amount=amount)
+            for n, amount in enumerate(amounts)
+        ]
+        self.plan = Plan(
+            kind=command.kind, instalments=schedule, agreed_at=now, paid_before=self.paid
+        )
+        self.hardship_until = None
+        self.record(
+            now,
+            "plan_agreed",
+            kind=command.kind,
+            instalments=len(schedule),
+            first_due_date=command.first_due_date,
+            total=self.ledger.total,
+            **self._version(),
+        )
+        return True
+
+    def check_dispute(self, command: OpenDispute) -> None:
+        self.require_open()
+        if self.dispute is not None:
+            raise CommandRejected("DisputeOpen", "a dispute is already open")
+
+    def open_dispute(self, command: OpenDispute, now: datetime) -> bool:
+        self.dispute = Dispute(reason=command.reason, opened_at=now)
+        self.record(now, "dispute_opened", reason=command.reason, rule="dispute.stops_collection")
+        return True
+
+    def check_resolution(self, command: ResolveDispute) -> None:
+        self.require_open()
+        if self.dispute is None:
+            raise CommandRejected("NoDispute", "there is no open dispute to resolve")
+
+    def resolve_dispute(self, command: ResolveDispute, now: datetime) -> bool:
+        if command.outcome == "rejected":
+            self.dispute = None
+        self.record(now, "dispute_resolved", outcome=command.outcome)
+        return True
+
+    def check_cease(self, command: CeaseContact) -> None:
+        self.require_open()
+
+    def cease_contact(self, command: CeaseContact, now: datetime) -> bool:
+        channels = set(ALL_CHANNELS if command.channels == "all" else command.channels)
+        added = channels - self.ceased_channels
+        if not added:
+            return False
+        self.ceased_channels |= added
+        self.record(now, "contact_ceased", channels=sorted(added), rule="contact.cease_request")
+        return True
+
+    def check_outcome(self, command: RecordContactOutcome) -> None:
+        self.require_open()
+
+    def record_outcome(self, command: RecordContactOutcome, now: datetime) -> bool:
+        self.record(now, "contact_outcome", outcome=command.outcome, reason=command.reason)
+        if command.outcome == "refused_to_pay" and not self.refused:
+            self._mark_refusing(now, "contact.refused_to_pay")
+        return True
+
+
+def _add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's last day (31 Jan → 28 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable: every month has a 28th")
