@@ -29,9 +29,18 @@ class CaseClosedError(ArrearsError):
 
 
 class InvalidCommandError(ArrearsError):
-    """The case refused a command that was well-formed but wrong for it."""
+    """The case refused a command that was well-formed but wrong for it.
+
+    `code` names why, stably (`promise_active`, `plan_not_allowed`, ...), when the case
+    said; otherwise it is `invalid_command`.
+    """
 
     code = "invalid_command"
+
+    def __init__(self, detail: str, *, code: str | None = None) -> None:
+        super().__init__(detail)
+        if code is not None:
+            self.code = code
 
 
 class CaseServiceUnavailableError(ArrearsError):

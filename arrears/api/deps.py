@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 
 from arrears.api.auth import Caller, authenticate, require_role
 from arrears.api.gateway import CaseGateway
@@ -13,8 +13,14 @@ def get_gateway(request: Request) -> CaseGateway:
     return request.app.state.gateway
 
 
+def prefers_async(prefer: Annotated[str | None, Header()] = None) -> bool:
+    """Whether the caller asked `Prefer: respond-async`: queue the command, answer 202."""
+    return prefer is not None and "respond-async" in prefer.lower()
+
+
 CurrentCaller = Annotated[Caller, Depends(authenticate)]
 Gateway = Annotated[CaseGateway, Depends(get_gateway)]
+RespondAsync = Annotated[bool, Depends(prefers_async)]
 
 
 def roles(*allowed: Role):
@@ -30,3 +36,10 @@ def roles(*allowed: Role):
 ANY_ROLE = roles("bank", "agent", "auditor", "admin")
 OPENS_CASES = roles("bank", "admin")
 POSTS_PAYMENTS = roles("bank", "agent", "admin")
+TAKES_PROMISES = roles("bank", "agent", "admin")
+REPORTS_HARDSHIP = roles("agent", "admin")
+AGREES_PLANS = roles("agent", "admin")
+OPENS_DISPUTES = roles("bank", "agent", "admin")
+RESOLVES_DISPUTES = roles("bank", "admin")
+CEASES_CONTACT = roles("bank", "agent", "admin")
+RECORDS_OUTCOMES = roles("agent", "admin")

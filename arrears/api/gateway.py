@@ -1,24 +1,27 @@
 """Commands and queries on cases through Temporal, with its errors mapped to ours."""
 
-import base64
-import binascii
+import re
 from datetime import UTC, datetime, timedelta
 
-from temporalio.client import (
-    Client,
-    WorkflowExecution,
-    WorkflowExecutionStatus,
-    WorkflowUpdateFailedError,
-)
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from arrears import ids
-from arrears.api.search import CasePage, CaseSearch, CaseSummary
+from arrears.api.search import CasePage, CaseSearch, list_page
+from arrears.commands import (
+    AgreePlan,
+    CeaseContact,
+    CommandOutcome,
+    OpenDispute,
+    PromiseToPay,
+    RecordContactOutcome,
+    ReportHardship,
+    ResolveDispute,
+)
 from arrears.contracts import (
     CaseOpening,
-    CaseStart,
     CaseView,
     CloseCase,
     Payment,
@@ -31,18 +34,22 @@ from arrears.errors import (
     CaseServiceUnavailableError,
     InvalidCommandError,
 )
+from arrears.strategy import Strategy
 from arrears.workflows.case import CollectionCase
-from arrears.workflows.case_state import CaseState
+from arrears.workflows.case_state import CaseStart, CaseState
 
 # A query or update waits for a worker; past this the caller gets a 503 and may retry.
 ANSWER_TIMEOUT = timedelta(seconds=15)
 
 _UNAVAILABLE = {RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.UNAVAILABLE}
+_KIND = re.compile(r"[A-Z][A-Za-z0-9]*")
+_WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 class CaseGateway:
-    def __init__(self, client: Client) -> None:
+    def __init__(self, client: Client, strategy: Strategy) -> None:
         self._client = client
+        self._strategy = strategy
 
     async def open_case(self, opening: CaseOpening) -> tuple[bool, CaseView]:
         """Start the loan's case, or find the one it has. Returns (created, view).
@@ -50,8 +57,8 @@ class CaseGateway:
         A new case answers at once with its opening state, computed by the same code the
         workflow runs, so opening never waits for a worker.
         """
-        start = CaseStart(opening=opening, received_at=datetime.now(UTC))
-        initial = CaseState.open(opening, start.received_at)
+        start = CaseStart(opening=opening, received_at=datetime.now(UTC), strategy=self._strategy)
+        initial = CaseState.open(opening, start.received_at, self._strategy)
         try:
             await self._client.start_workflow(
                 CollectionCase.run,
@@ -93,18 +100,32 @@ class CaseGateway:
     async def close_case(self, loan_id: str, command: CloseCase) -> CaseView:
         return await self._update(loan_id, CollectionCase.close, command)
 
+    async def promise_to_pay(self, loan_id: str, command: PromiseToPay) -> CommandOutcome:
+        return await self._update(loan_id, CollectionCase.promise_to_pay, command)
+
+    async def report_hardship(self, loan_id: str, command: ReportHardship) -> CommandOutcome:
+        return await self._update(loan_id, CollectionCase.report_hardship, command)
+
+    async def agree_plan(self, loan_id: str, command: AgreePlan) -> CommandOutcome:
+        return await self._update(loan_id, CollectionCase.agree_plan, command)
+
+    async def open_dispute(self, loan_id: str, command: OpenDispute) -> CommandOutcome:
+        return await self._update(loan_id, CollectionCase.open_dispute, command)
+
+    async def resolve_dispute(self, loan_id: str, command: ResolveDispute) -> CommandOutcome:
+        return await self._update(loan_id, CollectionCase.resolve_dispute, command)
+
+    async def cease_contact(self, loan_id: str, command: CeaseContact) -> CommandOutcome:
+        return await self._update(loan_id, CollectionCase.cease_contact, command)
+
+    async def record_contact_outcome(
+        self, loan_id: str, command: RecordContactOutcome
+    ) -> CommandOutcome:
+        return await self._update(loan_id, CollectionCase.record_contact_outcome, command)
+
     async def list_cases(self, search: CaseSearch) -> CasePage:
         """One page of cases from visibility (eventually consistent), in its default order."""
-        token = _decode_token(search.page_token) if search.page_token else None
-        pages = self._client.list_workflows(
-            search.visibility_query(), page_size=search.page_size, next_page_token=token
-        )
-        await pages.fetch_next_page()
-        cases = [_summary(execution) for execution in pages.current_page or []]
-        next_token = pages.next_page_token
-        return CasePage(
-            cases=cases, next_page_token=_encode_token(next_token) if next_token else None
-        )
+        return await list_page(self._client, search)
 
     async def _update(self, loan_id: str, update, argument):
         handle = self._client.get_workflow_handle(ids.case_workflow_id(loan_id))
@@ -117,9 +138,17 @@ class CaseGateway:
 
     async def post_payment(self, loan_id: str, payment: Payment) -> None:
         """Signal a payment: accepted by Temporal even while no worker runs."""
+        await self._signal(loan_id, CollectionCase.payment_received, payment)
+
+    async def post_promise(self, loan_id: str, command: PromiseToPay) -> None:
+        """Signal a promise: accepted by Temporal even while no worker runs. The case makes
+        it once per `promise_id`, or records in its timeline why it could not."""
+        await self._signal(loan_id, CollectionCase.promise_received, command)
+
+    async def _signal(self, loan_id: str, signal, argument) -> None:
         handle = self._client.get_workflow_handle(ids.case_workflow_id(loan_id))
         try:
-            await handle.signal(CollectionCase.payment_received, payment)
+            await handle.signal(signal, argument)
         except RPCError as error:
             raise await self._map_missing(error, loan_id) from error
 
@@ -142,7 +171,7 @@ class CaseGateway:
         if isinstance(cause, ApplicationError):
             if cause.type == "CaseClosed":
                 return CaseClosedError(loan_id)
-            return InvalidCommandError(cause.message)
+            return InvalidCommandError(cause.message, code=_error_code(cause.type))
         return InvalidCommandError(str(cause) if cause else "the case rejected the command")
 
     @staticmethod
@@ -156,25 +185,10 @@ class CaseGateway:
         return error
 
 
-def _encode_token(token: bytes) -> str:
-    return base64.urlsafe_b64encode(token).decode()
-
-
-def _decode_token(token: str) -> bytes:
-    try:
-        return base64.urlsafe_b64decode(token.encode())
-    except (binascii.Error, ValueError) as error:
-        raise InvalidCommandError("page_token is not a token this API handed out") from error
-
-
-def _summary(execution: WorkflowExecution) -> CaseSummary:
-    attributes = execution.typed_search_attributes
-    return CaseSummary(
-        loan_id=execution.id.removeprefix(ids.CASE_ID_PREFIX),
-        status=attributes.get(ids.STATUS),
-        stage=attributes.get(ids.STAGE),
-        dpd=attributes.get(ids.DPD),
-        jurisdiction=attributes.get(ids.JURISDICTION),
-        opened_at=execution.start_time,
-        closed_at=execution.close_time,
-    )
+def _error_code(kind: str | None) -> str | None:
+    """The error code for a rejection kind: the workflow's CamelCase name in snake_case
+    (`PromiseDateOutOfRange` → `promise_date_out_of_range`), so codes stay as stable as
+    the kinds themselves. None when the kind is not such a name."""
+    if kind is None or not _KIND.fullmatch(kind):
+        return None
+    return _WORD_START.sub("_", kind).lower()

@@ -8,7 +8,7 @@ from fastapi import APIRouter, FastAPI
 from arrears import __version__
 from arrears.api import errors
 from arrears.api.gateway import CaseGateway
-from arrears.api.routes import cases, health, payments
+from arrears.api.routes import cases, commands, health, payments
 from arrears.settings import Settings
 from arrears.temporal import connect
 
@@ -17,11 +17,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. Settings are read here (not at import); the lifespan connects."""
     settings = settings or Settings()
     api_keys = settings.api_keys()
+    strategy = settings.strategy()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         client = await connect(settings)
-        app.state.gateway = CaseGateway(client)
+        app.state.gateway = CaseGateway(client, strategy)
         yield
 
     app = FastAPI(title="arrears", version=__version__, lifespan=lifespan)
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1 = APIRouter(prefix="/v1")
     v1.include_router(cases.router)
     v1.include_router(payments.router)
+    v1.include_router(commands.router)
     app.include_router(health.router)
     app.include_router(v1)
     return app

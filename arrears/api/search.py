@@ -1,11 +1,15 @@
 """Listing cases from visibility: filters, the query they make, and the page returned."""
 
+import base64
+import binascii
 from datetime import datetime
 
 from pydantic import Field, model_validator
+from temporalio.client import Client, WorkflowExecution
 
 from arrears import ids
 from arrears.contracts import CaseStatus, Contract, Jurisdiction, Stage
+from arrears.errors import InvalidCommandError
 
 
 class CaseSearch(Contract):
@@ -54,3 +58,42 @@ class CaseSummary(Contract):
 class CasePage(Contract):
     cases: list[CaseSummary]
     next_page_token: str | None = None
+
+
+async def list_page(client: Client, search: CaseSearch) -> CasePage:
+    """One page of cases from visibility (eventually consistent), in its default order.
+
+    The page token handed out is opaque to callers: Temporal's token, URL-safe base64.
+    """
+    token = _decode_token(search.page_token) if search.page_token else None
+    pages = client.list_workflows(
+        search.visibility_query(), page_size=search.page_size, next_page_token=token
+    )
+    await pages.fetch_next_page()
+    cases = [_summary(execution) for execution in pages.current_page or []]
+    next_token = pages.next_page_token
+    return CasePage(cases=cases, next_page_token=_encode_token(next_token) if next_token else None)
+
+
+def _encode_token(token: bytes) -> str:
+    return base64.urlsafe_b64encode(token).decode()
+
+
+def _decode_token(token: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(token.encode())
+    except (binascii.Error, ValueError) as error:
+        raise InvalidCommandError("page_token is not a token this API handed out") from error
+
+
+def _summary(execution: WorkflowExecution) -> CaseSummary:
+    attributes = execution.typed_search_attributes
+    return CaseSummary(
+        loan_id=execution.id.removeprefix(ids.CASE_ID_PREFIX),
+        status=attributes.get(ids.STATUS),
+        stage=attributes.get(ids.STAGE),
+        dpd=attributes.get(ids.DPD),
+        jurisdiction=attributes.get(ids.JURISDICTION),
+        opened_at=execution.start_time,
+        closed_at=execution.close_time,
+    )

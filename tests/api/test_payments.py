@@ -87,6 +87,7 @@ async def test_wrong_currency_is_422_and_changes_nothing(api: httpx.AsyncClient)
     loan_id = await open_case(api)
     response = await pay(api, loan_id, {"payment_id": "P-usd", "amount": 100, "currency": "USD"})
     assert response.status_code == 422
+    assert response.json()["error"] == "currency_mismatch"
     assert "USD" in response.json()["detail"]
     view = (await api.get(f"/v1/cases/{loan_id}", headers=auth("agent"))).json()
     assert view["paid"] == 0

@@ -1,11 +1,9 @@
 """Payments against a case: answered (update) or accepted asynchronously (signal)."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Header, status
+from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 
-from arrears.api.deps import POSTS_PAYMENTS, Gateway
+from arrears.api.deps import POSTS_PAYMENTS, Gateway, RespondAsync
 from arrears.contracts import Contract, Payment, PaymentOutcome
 
 router = APIRouter(prefix="/cases/{loan_id}/payments", tags=["payments"])
@@ -25,14 +23,14 @@ async def post_payment(
     loan_id: str,
     payment: Payment,
     gateway: Gateway,
-    prefer: Annotated[str | None, Header()] = None,
+    respond_async: RespondAsync,
 ) -> PaymentOutcome:
     """Apply a payment once per `payment_id`, fees → interest → principal.
 
     With `Prefer: respond-async` the payment is queued on the case and acknowledged at once
     with 202; it is applied even if no worker is running at that moment.
     """
-    if prefer and "respond-async" in prefer.lower():
+    if respond_async:
         await gateway.post_payment(loan_id, payment)
         return JSONResponse(
             PaymentAccepted(payment_id=payment.payment_id).model_dump(),
