@@ -225,11 +225,13 @@ class CollectionCase:
             await self._effects.sync()
             if state.is_open:
                 await self._score()
+                state.make_offers(workflow.now())
                 self._strategy_steps.queue_contacts(workflow.now(), at_once=True)
         while state.is_open:
             now = workflow.now()
             if state.advance_clock(now):
                 state.pending_contacts.clear()
+                state.make_offers(now)
             state.review_commitments(now)
             steps = self._strategy_steps
             await steps.escalate(now)

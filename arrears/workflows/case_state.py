@@ -61,6 +61,7 @@ class CaseState(CaseCommands, BaseModel):
     paid: int = 0
     excess: int = 0
     waived: int = 0
+    waiver_offered: int = 0
     next_action: NextAction | None = None
     payment_ids: set[str] = Field(default_factory=set)
     promise_ids: set[str] = Field(default_factory=set)
@@ -202,25 +203,19 @@ class CaseState(CaseCommands, BaseModel):
             return
         if self.ledger.total == 0:
             self.close(now, "paid")
-        elif self._waiver_settles():
-            waived = self.ledger.interest
+        elif 0 < self.ledger.total <= self.waiver_offered:
+            # The customer paid everything but the interest the offer forgives.
+            waived = self.ledger.total
             self.waived += waived
             self.ledger = Ledger(principal=0, interest=0, fees=0)
-            self.record(now, "interest_waived", amount=waived, **self._version())
+            self.record(
+                now,
+                "interest_waived",
+                amount=waived,
+                rule="offers.interest_waiver",
+                **self._version(),
+            )
             self.close(now, "settled")
-
-    def _waiver_settles(self) -> bool:
-        """Paying all but the interest a current waiver offer forgives settles the case."""
-        if self.strategy is None or self.ledger.principal or self.ledger.fees:
-            return False
-        offers = rules.offers_for(
-            self.strategy,
-            self.stage,
-            self.risk.tier if self.risk else "medium",
-            self.ledger.as_balance(),
-            jurisdiction=self.opening.jurisdiction,
-        )
-        return any(o.kind == "interest_waiver" and o.pay == 0 for o in offers)
 
     # The clock.
 
@@ -277,13 +272,15 @@ class CaseState(CaseCommands, BaseModel):
         if self.hardship_until is not None and today >= self.hardship_until:
             self.hardship_until = None
             self.record(now, "hardship_ended", **self._version())
-            self._offer_plans(now, hardship=True)
+            self.make_offers(now, hardship=True)
 
     def _mark_refusing(self, now: datetime, rule: str) -> None:
         self.refused = True
         self.record(now, "refusal_recorded", rule=rule, **self._version())
 
-    def _offer_plans(self, now: datetime, *, hardship: bool) -> None:
+    def make_offers(self, now: datetime, *, hardship: bool = False) -> None:
+        """Record the offers the strategy makes now, with exact amounts. An interest waiver
+        stands until the next offers: paying all but its forgiven interest settles."""
         if self.strategy is None:
             return
         offers = rules.offers_for(
@@ -294,6 +291,8 @@ class CaseState(CaseCommands, BaseModel):
             jurisdiction=self.opening.jurisdiction,
             hardship=hardship,
         )
+        if not hardship:
+            self.waiver_offered = next((o.waived for o in offers if o.kind == "interest_waiver"), 0)
         for offer in offers:
             self.record(
                 now,

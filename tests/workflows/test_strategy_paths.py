@@ -268,3 +268,25 @@ async def test_written_off_at_the_end_of_the_ladder(runner: CaseRunner):
     closed = [e.event for s in runner.fakes.syncs for e in s.events][-1]
     assert closed.type == "case_closed"
     assert closed.rule == "escalations.write_off.dpd.medium"
+
+
+async def test_paying_in_full_less_the_waived_interest_settles_the_case(runner: CaseRunner):
+    async with runner.worker():
+        handle, _ = await begin(runner, dpd=10, principal=500_000, interest=12_000, fees=0)
+        timeline = await events(handle)
+        waiver = next(e for e in timeline if e.type == "offer_made")
+        assert waiver.model_extra["kind"] == "interest_waiver"
+        assert (waiver.model_extra["waived"], waiver.model_extra["pay"]) == (6_000, 506_000)
+        first = await handle.execute_update(
+            CollectionCase.record_payment, Payment(payment_id="P-1", amount=300_000)
+        )
+        assert first.case.status == "open"
+        last = await handle.execute_update(
+            CollectionCase.record_payment, Payment(payment_id="P-2", amount=206_000)
+        )
+        result = await handle.result()
+    assert (last.case.closed_reason, result.view.closed_reason) == ("settled", "settled")
+    assert result.view.balance.total == 0
+    closed = [e.event for s in runner.fakes.syncs for e in s.events]
+    assert [e.type for e in closed][-2:] == ["interest_waived", "case_closed"]
+    assert closed[-2].model_extra["amount"] == 6_000
