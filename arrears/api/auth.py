@@ -15,7 +15,7 @@ class Caller:
     """A short, non-secret fingerprint of the key, for logs."""
 
 
-def authenticate(request: Request) -> Caller:
+async def authenticate(request: Request) -> Caller:
     """Resolve `Authorization: Bearer <key>` to a caller, or answer 401."""
     keys: dict[str, Role] = request.app.state.api_keys
     header = request.headers.get("authorization", "")
