@@ -87,3 +87,34 @@ def migrate_command() -> None:
     except migrate.MigrationError as error:
         _fail(str(error), code=1)
     console.print(f"applied: {', '.join(applied) or 'nothing pending'}")
+
+
+@app.command()
+def simulate(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (JSON): cases and their events.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Write the timeline (JSON lines) here; default stdout.")
+    ] = None,
+    summary: Annotated[Path | None, typer.Option(help="Write the summary (JSON) here.")] = None,
+    strategy: Annotated[
+        Path | None, typer.Option(help="Strategy file (.yaml, .yml, .json); default: built in.")
+    ] = None,
+) -> None:
+    """Run a strategy on a portfolio with the real workflow, in simulated time."""
+    from rich.markup import escape
+
+    from arrears.simulation import ScenarioError, load_scenario
+    from arrears.simulation.output import run_and_write
+    from arrears.strategy import StrategyError, load, load_default
+
+    errors = Console(stderr=True, soft_wrap=True)  # one problem per line, never wrapped
+    try:
+        portfolio = load_scenario(scenario)
+        rules = load(strategy) if strategy else load_default()
+        asyncio.run(run_and_write(portfolio, rules, out=out, summary_path=summary))
+    except (ScenarioError, StrategyError) as error:
+        errors.print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from None
+    except OSError as error:
+        errors.print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(1) from None

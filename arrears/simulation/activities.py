@@ -1,0 +1,95 @@
+"""The case workflow's activities for a simulation: real names, no outside system.
+
+Deterministic: the same request always gets the same answer, so a scenario gives the same
+timeline on every run. Risk is scored with the real scorecard from what the scenario says
+about the case; notifications and hand-offs succeed at once; what a case syncs is kept in
+memory, as Postgres would keep it.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from temporalio import activity
+
+from arrears import scorecard
+from arrears.contracts import (
+    CaseOpening,
+    CaseSync,
+    HandOff,
+    NotificationRequest,
+    NotificationResult,
+    RiskScore,
+    ScoreRequest,
+    TimelineEvent,
+)
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the scorecard needs beyond the request, which Postgres would otherwise give."""
+
+    other_cases: int
+    """Other cases of the same customer in the scenario; all of them open at the start."""
+    has_phone: bool
+    has_email: bool
+
+
+class SimulatedActivities:
+    """Every activity the case workflow calls, for the cases in `openings`."""
+
+    def __init__(self, openings: Iterable[CaseOpening]) -> None:
+        openings = list(openings)
+        per_customer = Counter(o.customer.customer_id for o in openings)
+        self._facts = {
+            o.loan_id: CaseFacts(
+                other_cases=per_customer[o.customer.customer_id] - 1,
+                has_phone=o.customer.phone is not None,
+                has_email=o.customer.email is not None,
+            )
+            for o in openings
+        }
+        self._synced: dict[str, dict[int, TimelineEvent]] = defaultdict(dict)
+
+    @activity.defn(name="sync_case")
+    async def sync_case(self, sync: CaseSync) -> None:
+        """Keep each timeline event by its position, once, as the audit table does."""
+        synced = self._synced[sync.view.loan_id]
+        for recorded in sync.events:
+            synced.setdefault(recorded.seq, recorded.event)
+
+    def synced_timeline(self, loan_id: str) -> list[TimelineEvent]:
+        """The case's timeline as it synced it, oldest first. A case syncs everything it
+        recorded before it waits and before it completes."""
+        synced = self._synced.get(loan_id, {})
+        return [synced[seq] for seq in range(len(synced))]
+
+    @activity.defn(name="score_risk")
+    async def score_risk(self, request: ScoreRequest) -> RiskScore:
+        facts = self._facts[request.loan_id]
+        return scorecard.score(
+            scorecard.ScoreFacts(
+                total_due=request.due.total,
+                dpd=request.dpd,
+                other_open_cases=facts.other_cases,
+                past_cases=0,
+                past_written_off=0,
+                has_phone=facts.has_phone,
+                has_email=facts.has_email,
+            )
+        )
+
+    @activity.defn(name="send_notification")
+    async def send(self, request: NotificationRequest) -> NotificationResult:
+        return NotificationResult(
+            idempotency_key=request.idempotency_key, channel=request.channel, status="sent"
+        )
+
+    @activity.defn(name="hand_off_escalation")
+    async def hand_off(self, handoff: HandOff) -> None:
+        """The bureau and the legal team take every hand-off."""
+
+    @property
+    def all(self) -> list[Callable[..., Any]]:
+        return [self.sync_case, self.score_risk, self.send, self.hand_off]

@@ -1,0 +1,152 @@
+"""Scenario files: what a bad one is told, and the time shift. No server needed."""
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from arrears.cli import app
+from arrears.commands import AgreePlan, PromiseToPay
+from arrears.contracts import Payment, TimelineEvent
+from arrears.simulation import ScenarioError, loads_scenario
+from arrears.simulation.delivery import rounds
+from arrears.simulation.timeshift import (
+    SHIFT_STEP,
+    offset_for,
+    shift_command,
+    unshift_event,
+    unshift_text,
+)
+from tests.factories import case_body
+
+
+def scenario(*cases: dict[str, Any], days: int = 30) -> dict[str, Any]:
+    return {"start": "2026-01-05T00:00:00Z", "days": days, "cases": list(cases)}
+
+
+def case(loan_id: str, *events: dict[str, Any], **body: Any) -> dict[str, Any]:
+    return {"case": case_body(loan_id=loan_id, due_date="2025-12-20", **body), "events": events}
+
+
+def run_cli(tmp_path: Path, data: Any, *args: str) -> Any:
+    path = tmp_path / "scenario.json"
+    path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
+    return CliRunner().invoke(app, ["simulate", str(path), *args])
+
+
+PAYMENT = {"day": 1, "type": "payment", "payment_id": "P1", "amount": 1000}
+
+
+@pytest.mark.parametrize(
+    ("bad_case", "expected"),
+    [
+        (
+            case("L-2", {"day": 1, "type": "refund", "amount": 5}),
+            "case 1 (loan_id L-2): events[0].type: unknown event type 'refund'",
+        ),
+        (
+            case("L-2", PAYMENT, {"day": 2, "type": "payment", "payment_id": "P2"}),
+            "case 1 (loan_id L-2): events[1].amount: required field is missing",
+        ),
+        (
+            case("L-2", {"day": 2, "type": "hardship", "reason": "illness", "mood": "low"}),
+            "case 1 (loan_id L-2): events[0].mood: unknown field",
+        ),
+        (
+            case("L-2", PAYMENT, timezone="Mars/Olympus"),
+            "case 1 (loan_id L-2): case.customer.timezone: unknown IANA time zone",
+        ),
+        (
+            {"case": {"loan_id": "L-2"}, "events": []},
+            "case 1 (loan_id L-2): case.currency: required field is missing",
+        ),
+    ],
+)
+def test_bad_scenario_names_the_case_and_the_field_and_exits_2(tmp_path, bad_case, expected):
+    result = run_cli(tmp_path, scenario(case("L-1", PAYMENT), bad_case))
+    assert result.exit_code == 2
+    assert expected in result.output
+
+
+def test_scenario_that_is_not_json_exits_2(tmp_path):
+    result = run_cli(tmp_path, '{"start": "2026-01-05T00:00:00Z",')
+    assert result.exit_code == 2
+    assert "not valid JSON at line 1" in result.output
+
+
+def test_bad_strategy_file_exits_2(tmp_path):
+    strategy = tmp_path / "strategy.yaml"
+    strategy.write_text("version: x\ngrace_days: -1\n", encoding="utf-8")
+    result = run_cli(tmp_path, scenario(case("L-1", PAYMENT)), "--strategy", str(strategy))
+    assert result.exit_code == 2
+    assert "grace_days" in result.output
+
+
+def test_event_outside_the_run_is_refused():
+    with pytest.raises(ScenarioError, match=r"case 0 \(loan_id L-1\): events\[0\]\.day: outside"):
+        loads_scenario(json.dumps(scenario(case("L-1", {**PAYMENT, "day": 31}))))
+
+
+def test_event_needs_exactly_one_instant():
+    event = {**PAYMENT, "at": "2026-01-06T00:00:00Z"}
+    with pytest.raises(ScenarioError, match=r"events\[0\]: give the event's instant as either"):
+        loads_scenario(json.dumps(scenario(case("L-1", event))))
+
+
+def test_a_loan_id_used_twice_is_refused():
+    with pytest.raises(ScenarioError, match=r"case 1 \(loan_id L-1\): case\.loan_id: also used"):
+        loads_scenario(json.dumps(scenario(case("L-1"), case("L-1"))))
+
+
+def test_commands_are_taken_to_the_minute_with_generated_promise_ids():
+    promise = {"day": 0.3, "type": "promise", "amount": 500, "due_date": "2026-01-09"}
+    at = {**PAYMENT, "day": None, "at": "2026-01-06T03:04:59Z"}
+    loaded = loads_scenario(json.dumps(scenario(case("L-1", promise, at))))
+    first, second = loaded.commands()
+    assert first.at == datetime(2026, 1, 5, 7, 12, tzinfo=UTC)
+    assert first.command == PromiseToPay(promise_id="L-1-PR-0", amount=500, due_date="2026-01-09")
+    assert second.at == datetime(2026, 1, 6, 3, 4, tzinfo=UTC)
+    assert isinstance(second.command, Payment)
+
+
+def test_commands_for_one_case_in_one_minute_go_in_successive_rounds():
+    first = {**PAYMENT, "day": 1}
+    second = {"day": 1, "type": "hardship", "reason": "illness"}
+    other = {**PAYMENT, "day": 1, "payment_id": "P9"}
+    loaded = loads_scenario(json.dumps(scenario(case("L-1", first, second), case("L-2", other))))
+    grouped = [[(c.loan_id, c.index) for c in group] for _, group in rounds(loaded.commands())]
+    assert grouped == [[("L-1", 0), ("L-2", 0)], [("L-1", 1)]]
+
+
+def test_offset_is_whole_52_week_steps_that_put_the_start_ahead_of_now():
+    start = datetime(2026, 1, 5, tzinfo=UTC)
+    now = datetime(2026, 11, 28, 18, 30, tzinfo=UTC)
+    offset = offset_for(start, now)
+    assert offset % SHIFT_STEP == timedelta(0)
+    assert start + offset >= now + timedelta(weeks=1)
+    assert (start + offset).weekday() == start.weekday()
+    assert offset_for(now + timedelta(weeks=2), now) == timedelta(0)
+
+
+def test_dates_go_forward_in_commands_and_back_in_events():
+    offset = SHIFT_STEP
+    plan = AgreePlan(kind="instalments", instalments=6, first_due_date=date(2026, 2, 1))
+    assert shift_command(plan, offset).first_due_date == date(2026, 2, 1) + offset
+    event = TimelineEvent(
+        at=datetime(2027, 1, 4, tzinfo=UTC),
+        type="contact_deferred",
+        until="2027-01-05T00:00:00Z",
+        due_date="2027-01-11",
+        channel="sms",
+    )
+    back = unshift_event(event, offset, at=event.at)
+    assert back.at == datetime(2027, 1, 4, tzinfo=UTC) - offset
+    assert back.model_extra == {
+        "until": "2026-01-06T00:00:00Z",
+        "due_date": "2026-01-12",
+        "channel": "sms",
+    }
+    assert unshift_text("active until 2027-01-11; one", offset) == "active until 2026-01-12; one"
