@@ -55,7 +55,7 @@ class _Timed(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: str
-    day: float | None = Field(default=None, ge=0, description="Days after the start.")
+    day: float | None = Field(default=None, ge=0, le=3660, description="Days after the start.")
     at: UtcDatetime | None = None
 
     @model_validator(mode="after")
