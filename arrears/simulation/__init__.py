@@ -2,7 +2,7 @@
 
 `load_scenario(path)` reads a scenario (cases and what happens to them: `scenario`,
 `loading`), `simulate(scenario, strategy)` runs it with the real CollectionCase workflow
-on the time-skipping test server (`runner`, `server`, `delivery`, `timeshift`,
+on the time-skipping test server (`runner`, `shard`, `server`, `delivery`, `timeshift`,
 `activities`), and `timeline_lines` and `summary` turn the result into the output of
 `arrears simulate` (`report`, `output`).
 """

@@ -7,7 +7,7 @@ memory, as Postgres would keep it.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,20 +36,25 @@ class CaseFacts:
     has_email: bool
 
 
-class SimulatedActivities:
-    """Every activity the case workflow calls, for the cases in `openings`."""
+def case_facts(openings: Iterable[CaseOpening]) -> dict[str, CaseFacts]:
+    """What the scorecard needs about each case of a portfolio, by loan_id."""
+    openings = list(openings)
+    per_customer = Counter(o.customer.customer_id for o in openings)
+    return {
+        o.loan_id: CaseFacts(
+            other_cases=per_customer[o.customer.customer_id] - 1,
+            has_phone=o.customer.phone is not None,
+            has_email=o.customer.email is not None,
+        )
+        for o in openings
+    }
 
-    def __init__(self, openings: Iterable[CaseOpening]) -> None:
-        openings = list(openings)
-        per_customer = Counter(o.customer.customer_id for o in openings)
-        self._facts = {
-            o.loan_id: CaseFacts(
-                other_cases=per_customer[o.customer.customer_id] - 1,
-                has_phone=o.customer.phone is not None,
-                has_email=o.customer.email is not None,
-            )
-            for o in openings
-        }
+
+class SimulatedActivities:
+    """Every activity the case workflow calls, for cases described by `facts`."""
+
+    def __init__(self, facts: Mapping[str, CaseFacts]) -> None:
+        self._facts = facts
         self._synced: dict[str, dict[int, TimelineEvent]] = defaultdict(dict)
 
     @activity.defn(name="sync_case")
