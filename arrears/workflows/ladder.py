@@ -1,6 +1,8 @@
-"""The default collection ladder: which stage a case is in for its days past due (DPD).
+"""The foundation ladder: the stage for days past due (DPD) of a case opened without a
+strategy. Strategy-driven cases take their stages from `arrears.strategy` instead; this one
+stays as it was so that those older cases keep their behaviour and their histories replay.
 
-Pure. The full strategy file replaces these numbers; the shape stays.
+Pure.
 """
 
 from arrears.contracts import Stage
