@@ -118,3 +118,89 @@ def simulate(
     except OSError as error:
         errors.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(1) from None
+
+
+strategy_app = typer.Typer(
+    help="Collection strategies: check a file, move running cases to the one served.",
+    no_args_is_help=True,
+)
+app.add_typer(strategy_app, name="strategy")
+
+
+@strategy_app.command("check")
+def strategy_check(
+    path: Annotated[Path, typer.Argument(help="Strategy file (.yaml, .yml, .json).")],
+) -> None:
+    """Validate a strategy file: every problem with its field, or its version and stages."""
+    from rich.markup import escape
+
+    from arrears.strategy import StrategyError, load
+
+    try:
+        rules = load(path)
+    except StrategyError as error:  # unreadable files too
+        _fail(escape(str(error)))
+    stages = ", ".join(f"{stage.name} from DPD {stage.from_dpd}" for stage in rules.stages)
+    console.print(f"strategy {rules.version}: {stages}", soft_wrap=True)
+
+
+@strategy_app.command("migrate")
+def strategy_migrate(
+    from_version: Annotated[
+        str, typer.Option("--from-version", help="Move the running cases on this version.")
+    ],
+    change_ref: Annotated[
+        str, typer.Option("--change-ref", help="The approved change, kept on each timeline.")
+    ],
+    dry_run: Annotated[bool, typer.Option(help="Only list the cases that would move.")] = False,
+) -> None:
+    """Move running cases from one strategy version to the one served (ARREARS_STRATEGY).
+
+    Each case records `strategy_migrated` with the change reference. Running it again
+    finishes an interrupted rollout; cases already moved are left as they are.
+    """
+    from pydantic import TypeAdapter, ValidationError
+
+    from arrears.fields import OpaqueRef
+    from arrears.rollout import cases_on_version, migrate_cases
+    from arrears.temporal import connect
+
+    try:
+        settings = _settings()
+        target = settings.strategy()
+        cases_on_version(from_version)
+        TypeAdapter(OpaqueRef).validate_python(change_ref)
+    except ConfigError as error:
+        _fail(str(error))
+    except ValueError as error:
+        detail = error.errors()[0]["msg"] if isinstance(error, ValidationError) else str(error)
+        _fail(f"--from-version / --change-ref: {detail}")
+    if target.version == from_version:
+        _fail(f"ARREARS_STRATEGY serves {target.version} already; nothing to move to")
+
+    def show(loan_id: str, outcome: str) -> None:
+        console.print(f"{loan_id}: {outcome}")
+
+    async def run():
+        client = await connect(settings)
+        return await migrate_cases(
+            client,
+            target,
+            from_version=from_version,
+            change_ref=change_ref,
+            dry_run=dry_run,
+            on_case=show,
+        )
+
+    report = asyncio.run(run())
+    if dry_run:
+        for loan_id in report.found:
+            console.print(loan_id)
+        console.print(f"{len(report.found)} running cases on {from_version} would move")
+        return
+    for loan_id, why in sorted(report.refused.items()):
+        console.print(f"[yellow]{loan_id}[/yellow] refused: {why}")
+    console.print(
+        f"{from_version} → {target.version}: {len(report.migrated)} moved, "
+        f"{len(report.unchanged)} already on it, {len(report.refused)} refused"
+    )

@@ -11,6 +11,8 @@ from pydantic import Field, model_validator
 
 from arrears.contracts import CaseView, Channel, Contract
 from arrears.fields import MinorUnits, OpaqueRef
+from arrears.strategy import Strategy
+from arrears.strategy.model import VERSION_PATTERN
 
 DelinquencyReason = Literal[
     "cannot_pay", "forgot", "lost_contact", "disputes_debt", "hardship", "other"
@@ -83,6 +85,22 @@ class RecordContactOutcome(Contract):
 
     outcome: ContactResult
     reason: DelinquencyReason | None = None
+
+
+class MigrateStrategy(Contract):
+    """Move a running case, on purpose, to the strategy this service runs. `to_version`
+    must name that strategy (a guard against migrating to a version the caller did not
+    mean); `change_ref` is the approved change that decided it, kept on the timeline."""
+
+    to_version: str = Field(pattern=VERSION_PATTERN)
+    change_ref: OpaqueRef
+
+
+class StrategyMigration(Contract):
+    """What the case is told: the whole strategy it follows from now on, and why."""
+
+    strategy: Strategy
+    change_ref: OpaqueRef
 
 
 class CommandOutcome(Contract):

@@ -129,8 +129,12 @@ class CaseView(Contract):
     status: CaseStatus
     stage: Stage
     dpd: int
+    """Days past due, customer-local: today's while the case is open (see `timezone`),
+    the last one once it is closed."""
     currency: str
     due_date: date
+    timezone: str | None = None
+    """The customer's zone, in which DPD and contact hours are counted."""
     balance: Balance
     paid: int = 0
     excess: int = 0

@@ -16,6 +16,12 @@ STATUS = SearchAttributeKey.for_keyword("ArrearsStatus")
 STAGE = SearchAttributeKey.for_keyword("ArrearsStage")
 DPD = SearchAttributeKey.for_int("ArrearsDpd")
 JURISDICTION = SearchAttributeKey.for_keyword("ArrearsJurisdiction")
+OVERDUE_SINCE = SearchAttributeKey.for_datetime("ArrearsOverdueSince")
+"""When DPD 1 began (UTC): a case's DPD today follows from it without waking the case.
+`ArrearsDpd` is the DPD at the case's last step, and final once the case is closed."""
 
-SEARCH_ATTRIBUTES = (STATUS, STAGE, DPD, JURISDICTION)
+STRATEGY = SearchAttributeKey.for_keyword("ArrearsStrategy")
+"""The version of the strategy the case follows (absent for cases without one)."""
+
+SEARCH_ATTRIBUTES = (STATUS, STAGE, DPD, JURISDICTION, OVERDUE_SINCE, STRATEGY)
 """Every custom search attribute, registered on the server by `arrears dev` and the tests."""

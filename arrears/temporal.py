@@ -6,10 +6,13 @@ pydantic-converted and encrypted the same way, and failure messages are encrypte
 
 import dataclasses
 
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 
+from arrears import ids
 from arrears.codec import EncryptionCodec, KeyRing
 from arrears.settings import Settings
 
@@ -37,3 +40,18 @@ async def is_serving(address: str, namespace: str = "default") -> bool:
         return await client.service_client.check_health()
     except Exception:
         return False
+
+
+async def register_search_attributes(client: Client) -> None:
+    """Register every custom search attribute on a server that knows none of them yet (the
+    time-skipping test server; the dev server gets them by flag)."""
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=client.namespace,
+            search_attributes={
+                # The SDK's enum has the proto enum's numbers.
+                key.name: IndexedValueType.ValueType(key.indexed_value_type.value)
+                for key in ids.SEARCH_ATTRIBUTES
+            },
+        )
+    )

@@ -12,14 +12,12 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from arrears import db, ids, migrate
 from arrears.devstack.binaries import temporal_cli, temporal_test_server
 from arrears.devstack.postgres import EmbeddedPostgres, ensure_database
+from arrears.temporal import register_search_attributes
 from tests.factories import TEST_KEY_RING, make_converter
 
 
@@ -65,24 +63,6 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
     pool = await db.create_pool(database_url)
     yield pool
     await pool.close()
-
-
-_INDEXED = {
-    "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-    "INT": IndexedValueType.INDEXED_VALUE_TYPE_INT,
-}
-
-
-async def register_search_attributes(client: Client) -> None:
-    """The time-skipping server knows no custom search attribute until told."""
-    await client.operator_service.add_search_attributes(
-        AddSearchAttributesRequest(
-            namespace=client.namespace,
-            search_attributes={
-                key.name: _INDEXED[key.indexed_value_type.name] for key in ids.SEARCH_ATTRIBUTES
-            },
-        )
-    )
 
 
 @pytest.fixture

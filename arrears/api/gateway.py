@@ -14,11 +14,13 @@ from arrears.commands import (
     AgreePlan,
     CeaseContact,
     CommandOutcome,
+    MigrateStrategy,
     OpenDispute,
     PromiseToPay,
     RecordContactOutcome,
     ReportHardship,
     ResolveDispute,
+    StrategyMigration,
 )
 from arrears.contracts import (
     CaseOpening,
@@ -35,6 +37,7 @@ from arrears.errors import (
     InvalidCommandError,
 )
 from arrears.strategy import Strategy
+from arrears.workflows.calendar import days_past_due, overdue_since
 from arrears.workflows.case import CollectionCase
 from arrears.workflows.case_state import CaseStart, CaseState
 
@@ -72,6 +75,11 @@ class CaseGateway:
                         SearchAttributePair(ids.STAGE, initial.stage),
                         SearchAttributePair(ids.DPD, initial.dpd),
                         SearchAttributePair(ids.JURISDICTION, opening.jurisdiction),
+                        SearchAttributePair(
+                            ids.OVERDUE_SINCE,
+                            overdue_since(opening.due_date, opening.customer.timezone),
+                        ),
+                        SearchAttributePair(ids.STRATEGY, self._strategy.version),
                     ]
                 ),
             )
@@ -81,11 +89,18 @@ class CaseGateway:
         return True, view
 
     async def get_view(self, loan_id: str) -> CaseView:
+        """The case as it is now. A case sleeps until something is due, so an open case's
+        DPD is counted here, on the customer's calendar, rather than taken from its last
+        wake."""
         handle = self._client.get_workflow_handle(ids.case_workflow_id(loan_id))
         try:
-            return await handle.query(CollectionCase.view, rpc_timeout=ANSWER_TIMEOUT)
+            view = await handle.query(CollectionCase.view, rpc_timeout=ANSWER_TIMEOUT)
         except RPCError as error:
             raise self._map_rpc_error(error, loan_id) from error
+        if view.status == "open" and view.timezone is not None:
+            dpd = days_past_due(view.due_date, datetime.now(UTC), view.timezone)
+            view = view.model_copy(update={"dpd": dpd})
+        return view
 
     async def get_timeline(self, loan_id: str) -> Timeline:
         handle = self._client.get_workflow_handle(ids.case_workflow_id(loan_id))
@@ -122,6 +137,17 @@ class CaseGateway:
         self, loan_id: str, command: RecordContactOutcome
     ) -> CommandOutcome:
         return await self._update(loan_id, CollectionCase.record_contact_outcome, command)
+
+    async def migrate_strategy(self, loan_id: str, command: MigrateStrategy) -> CommandOutcome:
+        """Move the case to the strategy this service runs, which `command` must name."""
+        served = self._strategy.version
+        if command.to_version != served:
+            raise InvalidCommandError(
+                f"to_version: this service runs strategy {served}, not {command.to_version}",
+                code="strategy_not_served",
+            )
+        migration = StrategyMigration(strategy=self._strategy, change_ref=command.change_ref)
+        return await self._update(loan_id, CollectionCase.migrate_strategy, migration)
 
     async def list_cases(self, search: CaseSearch) -> CasePage:
         """One page of cases from visibility (eventually consistent), in its default order."""

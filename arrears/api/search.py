@@ -2,7 +2,7 @@
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from pydantic import Field, model_validator
 from temporalio.client import Client, WorkflowExecution
@@ -29,7 +29,15 @@ class CaseSearch(Contract):
             raise ValueError("dpd_min must not exceed dpd_max")
         return self
 
-    def visibility_query(self) -> str:
+    def visibility_query(self, now: datetime) -> str:
+        """The visibility query for these filters at `now`.
+
+        An open case sleeps until something is due, so its DPD is read from when it became
+        overdue (`ArrearsOverdueSince`: DPD n from n - 1 days after it); a closed case, or
+        one opened before that attribute, by its last DPD (`ArrearsDpd`). Counting in
+        24-hour days is exact wherever clocks do not change; in zones with daylight-saving
+        time a case may fall into its next day's range up to an hour early or late.
+        """
         clauses = ['WorkflowType = "CollectionCase"']
         for key, value in (
             (ids.STATUS, self.status),
@@ -38,11 +46,30 @@ class CaseSearch(Contract):
         ):
             if value is not None:
                 clauses.append(f'{key.name} = "{value}"')
-        if self.dpd_min is not None:
-            clauses.append(f"{ids.DPD.name} >= {int(self.dpd_min)}")
+        if self.dpd_min:
+            since = now - timedelta(days=self.dpd_min - 1)
+            clauses.append(_dpd_clause(f"<= {_instant(since)}", f">= {int(self.dpd_min)}"))
         if self.dpd_max is not None:
-            clauses.append(f"{ids.DPD.name} <= {int(self.dpd_max)}")
+            since = now - timedelta(days=self.dpd_max)
+            clauses.append(_dpd_clause(f"> {_instant(since)}", f"<= {int(self.dpd_max)}"))
         return " AND ".join(clauses)
+
+
+def _dpd_clause(overdue_since: str, dpd: str) -> str:
+    open_case = f'{ids.STATUS.name} = "open" AND {ids.OVERDUE_SINCE.name} {overdue_since}'
+    by_last_dpd = f'{ids.STATUS.name} = "closed" OR {ids.OVERDUE_SINCE.name} IS NULL'
+    return f"(({open_case}) OR (({by_last_dpd}) AND {ids.DPD.name} {dpd}))"
+
+
+def _instant(moment: datetime) -> str:
+    return f'"{moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}"'
+
+
+def dpd_at(now: datetime, overdue_since: datetime) -> int:
+    """DPD at `now` of an open case overdue since `overdue_since`, in 24-hour days."""
+    if now < overdue_since:
+        return 0
+    return (now - overdue_since) // timedelta(days=1) + 1
 
 
 class CaseSummary(Contract):
@@ -66,11 +93,12 @@ async def list_page(client: Client, search: CaseSearch) -> CasePage:
     The page token handed out is opaque to callers: Temporal's token, URL-safe base64.
     """
     token = _decode_token(search.page_token) if search.page_token else None
+    now = datetime.now(UTC)
     pages = client.list_workflows(
-        search.visibility_query(), page_size=search.page_size, next_page_token=token
+        search.visibility_query(now), page_size=search.page_size, next_page_token=token
     )
     await pages.fetch_next_page()
-    cases = [_summary(execution) for execution in pages.current_page or []]
+    cases = [_summary(execution, now) for execution in pages.current_page or []]
     next_token = pages.next_page_token
     return CasePage(cases=cases, next_page_token=_encode_token(next_token) if next_token else None)
 
@@ -86,13 +114,18 @@ def _decode_token(token: str) -> bytes:
         raise InvalidCommandError("page_token is not a token this API handed out") from error
 
 
-def _summary(execution: WorkflowExecution) -> CaseSummary:
+def _summary(execution: WorkflowExecution, now: datetime) -> CaseSummary:
     attributes = execution.typed_search_attributes
+    status = attributes.get(ids.STATUS)
+    overdue_since = attributes.get(ids.OVERDUE_SINCE)
+    dpd = attributes.get(ids.DPD)
+    if status == "open" and overdue_since is not None:
+        dpd = dpd_at(now, overdue_since)
     return CaseSummary(
         loan_id=execution.id.removeprefix(ids.CASE_ID_PREFIX),
-        status=attributes.get(ids.STATUS),
+        status=status,
         stage=attributes.get(ids.STAGE),
-        dpd=attributes.get(ids.DPD),
+        dpd=dpd,
         jurisdiction=attributes.get(ids.JURISDICTION),
         opened_at=execution.start_time,
         closed_at=execution.close_time,

@@ -3,18 +3,23 @@
 Every case opens at the scenario's start (moved into the server's future: `timeshift`); the
 clock then skips from one scenario instant to the next, the commands due are sent at each
 (`delivery`), and after the last day each case's timeline is read (`shard`). Cases do not
-affect one another, so a portfolio runs in shards, each on a test server of its own.
+affect one another, so a portfolio runs in shards, each on a test server of its own, and
+the shards are spread over one process per CPU (`pool`): the worker's share of the work is
+Python, which one process runs on one core at a time.
 """
 
 import asyncio
+import os
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from arrears.contracts import TimelineEvent
-from arrears.simulation.activities import SimulatedActivities, case_facts
+from arrears.simulation.activities import CaseFacts, SimulatedActivities, case_facts
 from arrears.simulation.delivery import Rejection
+from arrears.simulation.pool import SHARDS_AT_ONCE, run_in_processes
 from arrears.simulation.scenario import PlannedCommand, Scenario, ScenarioCase
 from arrears.simulation.server import simulation_server
 from arrears.simulation.shard import Shard
@@ -22,7 +27,6 @@ from arrears.simulation.timeshift import offset_for
 from arrears.strategy import Strategy
 
 SHARD_SIZE = 50
-PARALLEL_SHARDS = 4
 
 
 @dataclass(frozen=True)
@@ -36,59 +40,125 @@ class SimulationResult:
     rejections: list[Rejection]
 
 
+@dataclass(frozen=True)
+class Portfolio:
+    """Everything a process needs to run any shard of a scenario (it is pickled once)."""
+
+    scenario: Scenario
+    strategy: Strategy
+    offset: timedelta
+    facts: dict[str, CaseFacts]
+    shards: list[list[ScenarioCase]]
+    commands: dict[str, list[PlannedCommand]]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A strategy's generic rule classes cannot be pickled by reference: send its data.
+        strategy = self.strategy.model_dump(mode="json")
+        fields = (self.scenario, strategy, self.offset, self.facts, self.shards, self.commands)
+        return (_portfolio, fields)
+
+    async def run_shard(
+        self,
+        index: int,
+        on_progress: Callable[[float], None],
+        on_warning: Callable[[str], None],
+    ) -> tuple[dict[str, list[TimelineEvent]], list[Rejection]]:
+        """Run shard `index` on a test server of its own: its timelines and rejections."""
+        cases = self.shards[index]
+        async with simulation_server() as env:
+            shard = Shard(
+                env, self.scenario, self.strategy, self.offset, SimulatedActivities(self.facts)
+            )
+            await shard.execute(
+                cases,
+                [c for case in cases for c in self.commands.get(case.case.loan_id, [])],
+                on_progress=on_progress,
+                on_warning=on_warning,
+            )
+        return shard.timelines, shard.rejections
+
+
+def _portfolio(
+    scenario: Scenario,
+    strategy: dict[str, Any],
+    offset: timedelta,
+    facts: dict[str, CaseFacts],
+    shards: list[list[ScenarioCase]],
+    commands: dict[str, list[PlannedCommand]],
+) -> Portfolio:
+    return Portfolio(scenario, Strategy.model_validate(strategy), offset, facts, shards, commands)
+
+
 async def simulate(
     scenario: Scenario,
     strategy: Strategy,
     *,
     on_progress: Callable[[float], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
+    processes: int | None = None,
+    shard_size: int = SHARD_SIZE,
 ) -> SimulationResult:
     """Run `scenario` under `strategy`. `on_progress` gets the days simulated so far (across
     the portfolio); `on_warning` hears, once, when a run may not be reproducible.
 
-    Cases do not affect one another, so they run in shards of `SHARD_SIZE`, each on a test
-    server of its own, `PARALLEL_SHARDS` at a time. A test server slows down as its history
-    grows (its work per timer grows with everything it has done), so small servers finish
-    a large portfolio many times sooner than one server would.
+    Shards of `shard_size` cases each run on a test server of their own (a test server slows
+    down as its history grows, so small servers finish a large portfolio many times sooner
+    than one would), `SHARDS_AT_ONCE` at a time in each of `processes` processes (default:
+    one per CPU, at most one per pair of shards). The output does not depend on either.
     """
-    offset = offset_for(scenario.start, datetime.now(UTC))
-    facts = case_facts(case.case for case in scenario.cases)
     commands: dict[str, list[PlannedCommand]] = defaultdict(list)
     for command in scenario.commands():
         commands[command.loan_id].append(command)
-    shards = [scenario.cases[i : i + SHARD_SIZE] for i in range(0, len(scenario.cases), SHARD_SIZE)]
-    reached = [0.0] * len(shards)
+    portfolio = Portfolio(
+        scenario=scenario,
+        strategy=strategy,
+        offset=offset_for(scenario.start, datetime.now(UTC)),
+        facts=case_facts(case.case for case in scenario.cases),
+        shards=[
+            scenario.cases[i : i + shard_size] for i in range(0, len(scenario.cases), shard_size)
+        ],
+        commands=dict(commands),
+    )
+    reached = [0.0] * len(portfolio.shards)
     warned: list[str] = []
 
     def progress(shard: int, days: float) -> None:
         reached[shard] = days
         if on_progress:
-            on_progress(sum(reached) / len(shards))
+            on_progress(sum(reached) / len(reached))
 
     def warn(message: str) -> None:
         if not warned and on_warning:
             on_warning(message)
         warned.append(message)
 
-    semaphore = asyncio.Semaphore(PARALLEL_SHARDS)
-
-    async def run(shard: int, cases: list[ScenarioCase]) -> Shard:
-        async with semaphore, simulation_server() as env:
-            run = Shard(env, scenario, strategy, offset, SimulatedActivities(facts))
-            await run.execute(
-                cases,
-                [c for case in cases for c in commands[case.case.loan_id]],
-                on_progress=lambda days: progress(shard, days),
-                on_warning=warn,
-            )
-            return run
-
-    runs = await asyncio.gather(*(run(k, cases) for k, cases in enumerate(shards)))
+    wanted = processes or os.cpu_count() or 1
+    processes = max(1, min(wanted, -(-len(portfolio.shards) // SHARDS_AT_ONCE)))
+    if processes == 1:
+        results = await _in_this_process(portfolio, progress, warn)
+    else:
+        results = await run_in_processes(portfolio, processes, progress, warn)
+    timelines = {loan_id: events for shard, _ in results for loan_id, events in shard.items()}
     return SimulationResult(
         scenario=scenario,
         strategy_version=strategy.version,
-        timelines={loan_id: events for run in runs for loan_id, events in run.timelines.items()},
+        timelines=timelines,
         rejections=sorted(
-            (r for run in runs for r in run.rejections), key=lambda r: (r.at, r.loan_id, r.index)
+            (r for _, rejections in results for r in rejections),
+            key=lambda r: (r.at, r.loan_id, r.index),
         ),
     )
+
+
+async def _in_this_process(
+    portfolio: Portfolio,
+    progress: Callable[[int, float], None],
+    warn: Callable[[str], None],
+) -> list[tuple[dict[str, list[TimelineEvent]], list[Rejection]]]:
+    semaphore = asyncio.Semaphore(SHARDS_AT_ONCE)
+
+    async def one(index: int):
+        async with semaphore:
+            return await portfolio.run_shard(index, lambda days: progress(index, days), warn)
+
+    return list(await asyncio.gather(*(one(k) for k in range(len(portfolio.shards)))))

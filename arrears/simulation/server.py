@@ -14,17 +14,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
-from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.api.testservice.v1 import SleepRequest
-from temporalio.client import Client
 from temporalio.runtime import LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.testing import WorkflowEnvironment
 
-from arrears import ids
 from arrears.codec import KeyRing
 from arrears.devstack.binaries import temporal_test_server
-from arrears.temporal import data_converter
+from arrears.temporal import data_converter, register_search_attributes
 
 PROBE = timedelta(milliseconds=200)
 """A sleep this long that returns in under half of it in wall time ended in a skip: the
@@ -45,7 +41,7 @@ async def simulation_server() -> AsyncIterator[WorkflowEnvironment]:
         runtime=_quiet_runtime(),
     )
     try:
-        await _register_search_attributes(env.client)
+        await register_search_attributes(env.client)
         yield env
     finally:
         await env.shutdown()
@@ -93,19 +89,3 @@ def _quiet_runtime() -> Runtime:
     test server is not a full server."""
     quiet = TelemetryFilter(core_level="ERROR", other_level="ERROR")
     return Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(filter=quiet)))
-
-
-async def _register_search_attributes(client: Client) -> None:
-    """The test server knows no custom search attribute until told."""
-    indexed = {
-        "KEYWORD": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-        "INT": IndexedValueType.INDEXED_VALUE_TYPE_INT,
-    }
-    await client.operator_service.add_search_attributes(
-        AddSearchAttributesRequest(
-            namespace=client.namespace,
-            search_attributes={
-                key.name: indexed[key.indexed_value_type.name] for key in ids.SEARCH_ATTRIBUTES
-            },
-        )
-    )

@@ -27,6 +27,10 @@ Months = Annotated[int, Field(gt=0)]
 BasisPoints = Annotated[int, Field(ge=0, le=10_000, description="1/100 of a percent.")]
 
 
+VERSION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
+"""A strategy version: letters, digits, `.`, `_` and `-`, at most 40 characters."""
+
+
 class Rule(BaseModel):
     """Base of every strategy object: unknown fields are errors, numbers are never coerced
     from strings or booleans, and a loaded strategy is not changed afterwards."""
@@ -140,7 +144,7 @@ class Strategy(Rule):
     `plan_max_months` gets no instalment plans.
     """
 
-    version: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+    version: str = Field(pattern=VERSION_PATTERN)
     description: str = ""
     grace_days: Days
     promise_tolerance_days: PositiveDays

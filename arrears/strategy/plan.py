@@ -37,6 +37,17 @@ def stage_for(strategy: Strategy, dpd: int, *, refused: bool = False) -> Stage:
     return current.name
 
 
+def next_stage_dpd(strategy: Strategy, dpd: int, *, refused: bool = False) -> int | None:
+    """The first DPD after `dpd` at which `stage_for` gives another stage, or None when the
+    case is in its last stage (for a customer who has, or has not, `refused`)."""
+    later = (
+        rule.from_dpd
+        for rule in strategy.stages[1:]
+        if rule.from_dpd > dpd and (refused or not rule.requires_refusal)
+    )
+    return min(later, default=None)
+
+
 def cadence_for(strategy: Strategy, stage: Stage, tier: RiskTier) -> tuple[CadenceStep, ...]:
     """The cadence of `stage` for risk `tier`; empty for a stage without contact."""
     rule = stage_rule(strategy, stage)
@@ -145,6 +156,29 @@ def escalations_due(
                 continue
         due.append(EscalationDue(step, f"escalations.{step}.dpd.{tier}", strategy.version))
     return due
+
+
+def next_escalation_dpd(
+    strategy: Strategy, dpd: int, tier: RiskTier, flags: CaseFlags
+) -> int | None:
+    """The first DPD after `dpd` at which `escalations_due` has something to take while
+    `flags` stay as they are, or None if nothing would ever fall due. A step waiting on
+    another not yet taken counts only once that one is taken (a change of `flags`)."""
+    blockers = flags.active_blockers()
+    candidates: list[int] = []
+    for step, rule in strategy.escalations.items():
+        if step in flags.done:
+            continue
+        if (rule.requires_refusal and not flags.refused) or blockers & set(rule.blocked_by):
+            continue
+        due_from = rule.dpd.of(tier)
+        if rule.after is not None:
+            taken_at = flags.done.get(rule.after.step)
+            if taken_at is None:
+                continue
+            due_from = max(due_from, taken_at + rule.after.wait_days)
+        candidates.append(max(due_from, dpd + 1))
+    return min(candidates, default=None)
 
 
 def promise_horizon_ok(strategy: Strategy, today: date, due_date: date) -> bool:

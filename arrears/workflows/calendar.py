@@ -47,3 +47,9 @@ def local_clock(instant: datetime, tz: str) -> time:
 def start_of_local_day(day: date, tz: str) -> datetime:
     """The UTC instant at which `day` begins on the customer's clock."""
     return datetime.combine(day, time(0), tzinfo=ZoneInfo(tz)).astimezone(UTC)
+
+
+def overdue_since(due_date: date, tz: str) -> datetime:
+    """The UTC instant at which a debt due on `due_date` becomes one day past due: the
+    customer-local midnight after its due date."""
+    return start_of_local_day(due_date + timedelta(days=1), tz)

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         RecordContactOutcome,
         ReportHardship,
         ResolveDispute,
+        StrategyMigration,
     )
     from arrears.contracts import (
         CaseOutcome,
@@ -42,11 +43,16 @@ with workflow.unsafe.imports_passed_through():
         PaymentOutcome,
         Timeline,
     )
+    from arrears.workflows.calendar import overdue_since
     from arrears.workflows.case_commands import CommandRejected
     from arrears.workflows.case_state import CaseStart, CaseState
     from arrears.workflows.effects import CaseEffects
     from arrears.workflows.foundation import FoundationSteps
     from arrears.workflows.strategy_steps import StrategySteps
+
+
+SLEEP_UNTIL_DUE = "sleep-until-due"
+"""Patch id: strategy-driven cases sleep until something is due (`agenda`)."""
 
 
 @workflow.defn(name="CollectionCase")
@@ -101,7 +107,9 @@ class CollectionCase:
     def record_payment(self, payment: Payment) -> PaymentOutcome:
         """A payment taken by an agent, answered with the new balance. Applied once per id."""
         applied, allocation = self._state.take_payment(payment, workflow.now(), "update")
-        return PaymentOutcome(applied=applied, allocation=allocation, case=self._state.view())
+        return PaymentOutcome(
+            applied=applied, allocation=allocation, case=self._state.view(workflow.now())
+        )
 
     @record_payment.validator
     def _validate_payment(self, payment: Payment) -> None:
@@ -192,11 +200,23 @@ class CollectionCase:
     def _validate_outcome(self, command: RecordContactOutcome) -> None:
         self._check(self._state.check_outcome, command)
 
+    @workflow.update(name="migrate_strategy")
+    def migrate_strategy(self, command: StrategyMigration) -> CommandOutcome:
+        """Follow another strategy from now on, on purpose; see `CaseState.migrate_strategy`."""
+        accepted = self._state.migrate_strategy(command, workflow.now())
+        if accepted:
+            workflow.upsert_search_attributes([ids.STRATEGY.value_set(command.strategy.version)])
+        return self._answer(accepted)
+
+    @migrate_strategy.validator
+    def _validate_migration(self, command: StrategyMigration) -> None:
+        self._check(self._state.check_migration, command)
+
     @workflow.update(name="close")
     def close(self, command: CloseCase) -> CaseView:
         """The bank recalls the case. Collection stops at once; the case closes."""
         self._state.close(workflow.now(), command.reason, reference=command.reference)
-        return self._state.view()
+        return self._state.view(workflow.now())
 
     @close.validator
     def _validate_close(self, command: CloseCase) -> None:
@@ -208,7 +228,7 @@ class CollectionCase:
         if reason and state.next_action is not None:
             # The run loop re-plans on its next turn; the answer already says why it waits.
             state.next_action = NextAction(kind=f"paused_{reason}", at=state.next_action.at)
-        return CommandOutcome(accepted=accepted, case=state.view())
+        return CommandOutcome(accepted=accepted, case=state.view(workflow.now()))
 
     @staticmethod
     def _check(check: Callable[..., None], *args: Any) -> None:
@@ -221,6 +241,11 @@ class CollectionCase:
 
     async def _run_strategy(self, start: CaseStart) -> None:
         state = self._state
+        # Cases started before it woke every customer-local midnight; their histories
+        # replay that way. From it on, a case sleeps until something is due.
+        when_due = workflow.patched(SLEEP_UNTIL_DUE)
+        if when_due:
+            self._publish_case_facts()
         if start.carried is None:
             await self._effects.sync()
             if state.is_open:
@@ -239,7 +264,7 @@ class CollectionCase:
                 break
             steps.queue_contacts(now)
             await steps.contact(now)
-            wake = steps.plan_wake()
+            wake = steps.plan_wake_when_due() if when_due else steps.plan_wake()
             self._publish()
             await self._effects.sync()
             if not state.is_open:
@@ -305,6 +330,19 @@ class CollectionCase:
                 ids.STATUS.value_set(state.status),
                 ids.STAGE.value_set(state.stage),
                 ids.DPD.value_set(state.dpd),
+            ]
+        )
+
+    def _publish_case_facts(self) -> None:
+        """What does not change from day to day: the instant DPD 1 began, so visibility can
+        tell a case's DPD at any time although the case does not wake every day, and the
+        strategy version."""
+        state = self._state
+        assert state.strategy is not None
+        workflow.upsert_search_attributes(
+            [
+                ids.OVERDUE_SINCE.value_set(overdue_since(state.opening.due_date, state.tz)),
+                ids.STRATEGY.value_set(state.strategy.version),
             ]
         )
 

@@ -17,6 +17,7 @@ from arrears.commands import (
     RecordContactOutcome,
     ReportHardship,
     ResolveDispute,
+    StrategyMigration,
 )
 from arrears.contracts import Channel, Dispute, Instalment, Plan, Promise
 from arrears.strategy.model import LEGAL_MAX_PLAN_MONTHS
@@ -184,6 +185,42 @@ class CaseCommands:
         self.record(now, "contact_outcome", outcome=command.outcome, reason=command.reason)
         if command.outcome == "refused_to_pay" and not self.refused:
             self._mark_refusing(now, "contact.refused_to_pay")
+        return True
+
+    def check_migration(self, command: StrategyMigration) -> None:
+        self.require_open()
+        if self.strategy is None:
+            raise CommandRejected(
+                "StrategyNotMigratable",
+                "the case was opened before strategies and keeps the foundation ladder",
+            )
+        new = command.strategy
+        if new.version == self.strategy.version and new != self.strategy:
+            raise CommandRejected(
+                "StrategyVersionConflict",
+                f"the case follows another strategy of version {new.version}; "
+                "a changed strategy needs a new version",
+            )
+
+    def migrate_strategy(self, command: StrategyMigration, now: datetime) -> bool:
+        """Follow `command.strategy` from now on. Agreements stand (an active promise or
+        plan keeps its terms); stage, cadence and escalations follow the new strategy from
+        the case's next step, and contacts waiting under the old cadence are dropped."""
+        assert self.strategy is not None
+        if command.strategy.version == self.strategy.version:
+            return False
+        previous = self.strategy.version
+        self.strategy = command.strategy
+        self.pending_contacts.clear()
+        self.record(
+            now,
+            "strategy_migrated",
+            from_version=previous,
+            to_version=command.strategy.version,
+            change_ref=command.change_ref,
+            rule="strategy.migration",
+            **self._version(),
+        )
         return True
 
 

@@ -317,14 +317,20 @@ class CaseState(CaseCommands, BaseModel):
 
     # The view.
 
-    def view(self) -> CaseView:
+    def view(self, now: datetime | None = None) -> CaseView:
+        """The case as anyone may see it; with `now`, an open case's DPD is the one at
+        `now` (a case sleeping until something is due last counted it when it woke)."""
+        dpd = self.dpd
+        if now is not None and self.is_open:
+            dpd = calendar.days_past_due(self.opening.due_date, now, self.tz)
         return CaseView(
             loan_id=self.loan_id,
             status=self.status,
             stage=self.stage,
-            dpd=self.dpd,
+            dpd=dpd,
             currency=self.opening.currency,
             due_date=self.opening.due_date,
+            timezone=self.tz,
             balance=self.ledger.as_balance(),
             paid=self.paid,
             excess=self.excess,

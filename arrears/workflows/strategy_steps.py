@@ -10,6 +10,7 @@ from temporalio import workflow
 
 from arrears import strategy as rules
 from arrears.contracts import NextAction
+from arrears.workflows.agenda import escalation_flags, next_due
 from arrears.workflows.calendar import next_local_midnight, start_of_local_day
 from arrears.workflows.case_state import CaseState, PendingContact
 from arrears.workflows.compliance import check_contact_time
@@ -109,14 +110,7 @@ class StrategySteps:
         assert state.strategy is not None
         if state.dispute is not None:
             return
-        flags = rules.CaseFlags(
-            refused=state.refused,
-            has_active_promise=state.promise is not None and state.promise.status == "active",
-            has_active_plan=state.plan is not None and state.plan.status == "performing",
-            has_open_dispute=False,
-            in_hardship=state.in_hardship(now),
-            done=state.escalations_done,
-        )
+        flags = escalation_flags(state, now)
         tier = state.risk.tier if state.risk else "medium"
         for due in rules.escalations_due(state.strategy, state.dpd, tier, flags):
             state.escalations_done[due.step] = state.dpd
@@ -138,7 +132,20 @@ class StrategySteps:
                 # Routine dunning stops once a case is with litigation.
                 state.pending_contacts.clear()
 
+    def plan_wake_when_due(self) -> datetime:
+        """The next moment the case has something to do (`agenda.next_due`), recorded as
+        its next action."""
+        state = self._state
+        now = workflow.now()
+        due = next_due(state, now)
+        reason = state.pause_reason(now)
+        kind = due.kind if due.kind.startswith("contact_") or not reason else f"paused_{reason}"
+        state.next_action = NextAction(kind=kind, at=due.at)
+        return due.at
+
     def plan_wake(self) -> datetime:
+        """The next wake of cases started before `plan_wake_when_due`: every customer-local
+        midnight, or a waiting contact before it."""
         state = self._state
         now = workflow.now()
         midnight = next_local_midnight(now, state.tz)

@@ -83,13 +83,24 @@ async def test_listing_filters_by_stage_and_dpd_and_pages(api: httpx.AsyncClient
         assert response.status_code == 200, response.text
         return response.json()["cases"]
 
+    closed_at_45 = await open_case(api, customer_id=customer, due_date=days_ago(45))
+    recalled = await api.post(f"/v1/cases/{closed_at_45}/close", json={}, headers=auth("bank"))
+    assert recalled.status_code == 200
+    closed_long_ago = await open_case(api, customer_id=customer, due_date=days_ago(20))
+    await api.post(f"/v1/cases/{closed_long_ago}/close", json={}, headers=auth("bank"))
+
     for _ in range(100):
-        found = {c["loan_id"] for c in await listed({"stage": "mid", "dpd_min": 44, "dpd_max": 46})}
-        if mid <= found:
+        cases = await listed({"stage": "mid", "dpd_min": 44, "dpd_max": 46})
+        found = {c["loan_id"]: c for c in cases}
+        closed = found.get(closed_at_45, {}).get("status") == "closed"
+        if mid <= found.keys() and closed:  # visibility catches up with the recall
             break
         await asyncio.sleep(0.1)
-    assert mid <= found
-    assert early not in found
+    assert mid | {closed_at_45} <= found.keys()
+    assert early not in found and closed_long_ago not in found
+    assert {found[loan_id]["dpd"] for loan_id in mid} == {45}
+    assert found[closed_at_45]["status"] == "closed"
+    assert {c["loan_id"] for c in await listed({"dpd_min": 9, "dpd_max": 11})} >= {early}
 
     first = await api.get(
         "/v1/cases", params={"stage": "mid", "page_size": 2}, headers=auth("agent")

@@ -26,10 +26,12 @@ from arrears.commands import (
     RecordContactOutcome,
     ReportHardship,
     ResolveDispute,
+    StrategyMigration,
 )
 from arrears.contracts import CloseCase, Payment
 from arrears.devstack.binaries import temporal_test_server
 from arrears.strategy import Strategy, load_default
+from arrears.temporal import register_search_attributes
 from arrears.workflows.case import CollectionCase
 from arrears.workflows.case_state import CaseStart
 from tests.factories import make_converter, opening
@@ -155,7 +157,29 @@ async def strategy_dispute_then_refusal_to_litigation(env, start) -> None:
     await handle.terminate("recorded")
 
 
+async def strategy_migrated(env, start) -> None:
+    """Default strategy, then moved on purpose to one whose mid stage starts at DPD 15."""
+    from tests.workflows.test_strategy_migration import earlier_mid_stage
+
+    await _skip_to_local(env, time(10))
+    today = await _local_today(env)
+    handle = await start(STRATEGY, due_date=today - timedelta(days=10))
+    await env.sleep(timedelta(days=1))
+    await handle.execute_update(
+        CollectionCase.migrate_strategy,
+        StrategyMigration(strategy=earlier_mid_stage(), change_ref="CHG-1"),
+    )
+    await env.sleep(timedelta(days=10))
+    await handle.terminate("recorded")
+
+
 SCENARIOS: dict[str, Scenario] = {
+    "when_due_strategy_migrated": strategy_migrated,
+    # Recorded once cases slept until something was due (patch "sleep-until-due"); the
+    # `strategy_` ones before it, when cases looked at themselves every midnight.
+    "when_due_promise_cease_and_pay": strategy_promise_cease_and_pay,
+    "when_due_hardship_plan_broken": strategy_hardship_plan_broken,
+    "when_due_dispute_then_refusal_to_litigation": strategy_dispute_then_refusal_to_litigation,
     "strategy_promise_cease_and_pay": strategy_promise_cease_and_pay,
     "strategy_hardship_plan_broken": strategy_hardship_plan_broken,
     "strategy_dispute_then_refusal_to_litigation": strategy_dispute_then_refusal_to_litigation,
@@ -170,8 +194,6 @@ async def record(name: str) -> Path:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=temporal_test_server(), data_converter=make_converter()
     )
-    from tests.conftest import register_search_attributes
-
     await register_search_attributes(env.client)
     fakes = FakeActivities()
     task_queue = f"record-{uuid.uuid4()}"

@@ -44,6 +44,14 @@ async def test_same_scenario_gives_byte_identical_output(example: SimulationResu
     assert again.rejections == example.rejections
 
 
+async def test_shards_in_several_processes_give_the_same_output(example: SimulationResult):
+    # Six cases in three shards of two, over two processes.
+    spread = await simulate(SCENARIO, load_default(), processes=2, shard_size=2)
+    assert timeline_lines(spread) == timeline_lines(example)
+    assert spread.rejections == example.rejections
+    assert list(spread.timelines) == [c.case.loan_id for c in SCENARIO.cases]
+
+
 async def test_closed_cases_synced_timeline_is_the_one_the_workflow_answers(
     example: SimulationResult, monkeypatch: pytest.MonkeyPatch
 ):

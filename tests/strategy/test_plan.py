@@ -19,6 +19,8 @@ from arrears.strategy import (
     from_data,
     load_default,
     next_contact_day,
+    next_escalation_dpd,
+    next_stage_dpd,
     promise_deadline,
     promise_horizon_ok,
     stage_for,
@@ -204,6 +206,56 @@ def test_hardship_holds_escalations_back_but_not_write_off() -> None:
     taken = dict.fromkeys(["bureau_pre_notice", "bureau_report"], 61)
 
     assert _due(180, "low", in_hardship=True, done=taken) == ["write_off"]
+
+
+@given(dpd=st.integers(0, 220), refused=st.booleans())
+def test_next_stage_dpd_is_the_first_day_in_another_stage(dpd: int, refused: bool) -> None:
+    stage = stage_for(STRATEGY, dpd, refused=refused)
+    change = next_stage_dpd(STRATEGY, dpd, refused=refused)
+    end = change if change is not None else 400
+
+    assert all(stage_for(STRATEGY, d, refused=refused) == stage for d in range(dpd, end))
+    if change is not None:
+        assert stage_for(STRATEGY, change, refused=refused) != stage
+
+
+def test_the_last_stage_has_no_next_one() -> None:
+    assert next_stage_dpd(STRATEGY, 3) == 4
+    assert next_stage_dpd(STRATEGY, 90) == 180
+    assert next_stage_dpd(STRATEGY, 90, refused=True) == 91
+    assert next_stage_dpd(STRATEGY, 180) is None
+
+
+flag_sets = st.builds(
+    CaseFlags,
+    refused=st.booleans(),
+    has_active_promise=st.booleans(),
+    has_active_plan=st.booleans(),
+    has_open_dispute=st.booleans(),
+    in_hardship=st.booleans(),
+    done=st.dictionaries(
+        st.sampled_from(list(STRATEGY.escalations)), st.integers(0, 200), max_size=4
+    ),
+)
+
+
+@given(dpd=st.integers(0, 220), tier=tiers, flags=flag_sets)
+def test_next_escalation_dpd_is_the_first_day_with_an_escalation(
+    dpd: int, tier: RiskTier, flags: CaseFlags
+) -> None:
+    day = next_escalation_dpd(STRATEGY, dpd, tier, flags)
+    end = day if day is not None else 400
+
+    assert all(not escalations_due(STRATEGY, d, tier, flags) for d in range(dpd + 1, end))
+    if day is not None:
+        assert day > dpd
+        assert escalations_due(STRATEGY, day, tier, flags)
+
+
+def test_an_escalation_waiting_on_another_counts_once_that_one_is_taken() -> None:
+    assert next_escalation_dpd(STRATEGY, 50, "high", CaseFlags()) == 61
+    taken = CaseFlags(done={"bureau_pre_notice": 61})
+    assert next_escalation_dpd(STRATEGY, 61, "high", taken) == 75
 
 
 def test_promise_date_must_lie_within_the_horizon() -> None:

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from arrears.api.deps import (
     AGREES_PLANS,
     CEASES_CONTACT,
+    MIGRATES_STRATEGY,
     OPENS_DISPUTES,
     RECORDS_OUTCOMES,
     REPORTS_HARDSHIP,
@@ -23,6 +24,7 @@ from arrears.commands import (
     AgreePlan,
     CeaseContact,
     CommandOutcome,
+    MigrateStrategy,
     OpenDispute,
     PromiseToPay,
     RecordContactOutcome,
@@ -103,3 +105,14 @@ async def record_contact_outcome(
 ) -> CommandOutcome:
     """What came of an agent's call; a refusal to pay marks the customer as refusing."""
     return await gateway.record_contact_outcome(loan_id, command)
+
+
+@router.post("/strategy", dependencies=[MIGRATES_STRATEGY])
+async def migrate_strategy(
+    loan_id: str, command: MigrateStrategy, gateway: Gateway
+) -> CommandOutcome:
+    """Move the case, on purpose, to the strategy this service runs (`to_version` names it;
+    anything else is a 422 `strategy_not_served`). Agreed promises and plans keep their
+    terms; stage, cadence and escalations follow the new strategy from the case's next step.
+    `accepted` is false when the case already follows it."""
+    return await gateway.migrate_strategy(loan_id, command)

@@ -1,0 +1,98 @@
+"""When a case next has something to do: pure, on the case state, no Temporal."""
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from arrears.commands import OpenDispute, PromiseToPay
+from arrears.contracts import RiskScore
+from arrears.strategy import load_default
+from arrears.workflows.agenda import LONGEST_SLEEP, next_due
+from arrears.workflows.case_state import CaseState, PendingContact
+from tests.factories import opening
+
+STRATEGY = load_default()
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(day: date, clock: time = time(10)) -> datetime:
+    return datetime.combine(day, clock, tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def case(dpd: int, today: date = date(2026, 3, 10), tier: str = "medium") -> CaseState:
+    """A case opened at 10:00 Shanghai time `dpd` days past due, scored `tier`."""
+    state = CaseState.open(opening(due_date=str(today - timedelta(days=dpd))), at(today), STRATEGY)
+    state.risk = RiskScore(score=600, tier=tier, reasons=[])
+    return state
+
+
+def test_a_case_sleeps_until_its_next_contact_day_opens_for_contact() -> None:
+    state = case(dpd=5)  # early, entered today; medium: sms every 7 days, e-mail day 3
+
+    due = next_due(state, at(date(2026, 3, 10)))
+
+    assert (due.at, due.kind) == (at(date(2026, 3, 13), time(8)), "contact_day")
+
+
+def test_a_stage_change_comes_at_the_customers_midnight() -> None:
+    state = case(dpd=29)  # early until DPD 30; mid from 31
+    state.contacts_done.add("early.d0.sms")
+
+    due = next_due(state, at(date(2026, 3, 10)))
+
+    assert (due.at, due.kind) == (at(date(2026, 3, 12), time(0)), "stage_change")
+
+
+def test_the_end_of_grace_is_named() -> None:
+    due = next_due(case(dpd=1), at(date(2026, 3, 10)))
+
+    # Due 9 March, three days' grace: early from DPD 4, 13 March.
+    assert (due.at, due.kind) == (at(date(2026, 3, 13), time(0)), "grace_ends")
+
+
+def test_an_active_promise_pauses_contact_until_its_tolerance_ends() -> None:
+    state = case(dpd=10)
+    now = at(date(2026, 3, 10))
+    state.make_promise(
+        PromiseToPay(promise_id="PR-1", amount=10_000, due_date=date(2026, 3, 12)), now
+    )
+
+    due = next_due(state, now)
+
+    # Due 12 March, 2 days' tolerance: broken on the 15th unless paid; no contact before.
+    assert (due.at, due.kind) == (at(date(2026, 3, 15), time(0)), "promise_deadline")
+
+
+def test_an_escalation_day_wakes_the_case() -> None:
+    state = case(dpd=62, tier="medium")  # late from 61; bureau pre-notice at 70 for medium
+    state.contacts_done.update({"late.d0.email", "late.d0.sms"})
+    state.stage_entered_on = date(2026, 3, 9)
+
+    due = next_due(state, at(date(2026, 3, 10)))
+
+    assert due.kind in {"escalation", "contact_day"}
+    dpd_70 = at(date(2026, 3, 18), time(0))
+    assert due.at <= dpd_70
+
+
+def test_an_open_dispute_leaves_only_stage_changes_and_the_weekly_look() -> None:
+    state = case(dpd=10)
+    now = at(date(2026, 3, 10))
+    state.open_dispute(OpenDispute(reason="amount_wrong"), now)
+
+    due = next_due(state, now)
+
+    assert due.kind == "review"
+    assert due.at == at(date(2026, 3, 10), time(0)) + LONGEST_SLEEP
+
+
+def test_a_deferred_contact_is_waited_for() -> None:
+    state = case(dpd=10)
+    now = at(date(2026, 3, 10), time(23))
+    morning = at(date(2026, 3, 11), time(8))
+    state.pending_contacts.append(
+        PendingContact(step_key="early.d6.sms", channel="sms", template="t", not_before=morning)
+    )
+
+    due = next_due(state, now)
+
+    assert (due.at, due.kind) == (morning, "contact_sms")

@@ -1,0 +1,114 @@
+"""A running case moves to another strategy only on purpose, and says so on its timeline."""
+
+from datetime import timedelta
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+
+from arrears.commands import PromiseToPay, StrategyMigration
+from arrears.contracts import CloseCase
+from arrears.strategy import Strategy, from_data, load_default
+from arrears.workflows.case import CollectionCase
+from tests.strategy.builders import default_data
+from tests.workflows.harness import CaseRunner
+from tests.workflows.test_strategy_paths import after, begin, events
+
+DEFAULT = load_default()
+
+
+def earlier_mid_stage() -> Strategy:
+    """Version 2026.12-1: the mid stage (agent calls for everyone) from DPD 15, not 31."""
+    data = default_data()
+    data["version"] = "2026.12-1"
+    next(stage for stage in data["stages"] if stage["name"] == "mid")["from_dpd"] = 15
+    return from_data(data)
+
+
+async def test_a_migrated_case_follows_the_new_strategy_from_its_next_step(runner: CaseRunner):
+    new = earlier_mid_stage()
+    async with runner.worker():
+        handle, _ = await begin(runner, dpd=10)
+        await runner.env.sleep(timedelta(days=1))
+        outcome = await handle.execute_update(
+            CollectionCase.migrate_strategy, StrategyMigration(strategy=new, change_ref="CHG-77")
+        )
+        again = await handle.execute_update(
+            CollectionCase.migrate_strategy, StrategyMigration(strategy=new, change_ref="CHG-77")
+        )
+        await runner.env.sleep(timedelta(days=5))
+        timeline = await events(handle)
+
+    assert outcome.accepted and outcome.case.strategy_version == "2026.12-1"
+    assert not again.accepted
+    (migrated,) = [e for e in timeline if e.type == "strategy_migrated"]
+    assert migrated.model_extra == {
+        **migrated.model_extra,
+        "from_version": "2026.11-1",
+        "to_version": "2026.12-1",
+        "change_ref": "CHG-77",
+    }
+    assert migrated.rule == "strategy.migration"
+    later = after(timeline, "strategy_migrated")
+    stage = next(e for e in later if e.type == "stage_changed")
+    # Under 2026.11-1 the case would have stayed in `early` until DPD 31.
+    assert stage.model_extra["stage"] == "mid" and stage.model_extra["dpd"] == 15
+    assert stage.model_extra["strategy"] == "2026.12-1"
+    assert all(
+        e.model_extra.get("strategy") in (None, "2026.12-1")
+        for e in later
+        if e.type != "offer_made"
+    )
+
+
+async def test_an_agreed_promise_keeps_its_terms_across_a_migration(runner: CaseRunner):
+    async with runner.worker():
+        handle, today = await begin(runner, dpd=10)
+        await handle.execute_update(
+            CollectionCase.promise_to_pay,
+            PromiseToPay(promise_id="PR-m", amount=10_000, due_date=today + timedelta(days=5)),
+        )
+        outcome = await handle.execute_update(
+            CollectionCase.migrate_strategy,
+            StrategyMigration(strategy=earlier_mid_stage(), change_ref="CHG-78"),
+        )
+
+    assert outcome.case.promise is not None
+    assert outcome.case.promise.status == "active"
+    assert outcome.case.next_action.kind == "paused_promise"
+
+
+@pytest.mark.parametrize(
+    ("setup", "kind"),
+    [
+        ("same_version_other_rules", "StrategyVersionConflict"),
+        ("closed", "CaseClosed"),
+        ("foundation", "StrategyNotMigratable"),
+    ],
+)
+async def test_a_migration_the_case_cannot_take_leaves_no_trace(
+    runner: CaseRunner, setup: str, kind: str
+):
+    data = default_data()
+    data["promise_tolerance_days"] = 5
+    target = from_data(data) if setup == "same_version_other_rules" else earlier_mid_stage()
+    async with runner.worker():
+        if setup == "foundation":
+            handle = await runner.start()
+        else:
+            handle, _ = await begin(runner, dpd=10)
+        if setup == "closed":
+            await handle.execute_update(CollectionCase.close, CloseCase())
+        with pytest.raises(WorkflowUpdateFailedError) as raised:
+            await handle.execute_update(
+                CollectionCase.migrate_strategy,
+                StrategyMigration(strategy=target, change_ref="CHG-1"),
+            )
+        history = await handle.fetch_history()
+
+    assert raised.value.cause.type == kind
+    accepted = [
+        e
+        for e in history.events
+        if e.HasField("workflow_execution_update_accepted_event_attributes")
+    ]
+    assert len(accepted) == (1 if setup == "closed" else 0)  # the close, not the migration
