@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench
+.PHONY: run test lint bench bench-simulation
 
 run: $(STAMP)
 	$(VENV)/bin/arrears dev
@@ -19,6 +19,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/bench_api.py
+
+bench-simulation: $(STAMP)
+	$(VENV)/bin/python bench/bench_simulation.py --cases 1000 --days 180
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)

@@ -5,9 +5,9 @@ Two sides, one run, the same number of cases over the same days:
 1. **arrears**: `simulate()` on a synthetic portfolio (`bench/portfolio.py`: payers,
    promisers, hardship and plans, disputes, refusers, silent customers) with the default
    strategy: the real CollectionCase workflow, its commands, in-memory activities.
-2. **raw SDK**: the cheapest case a workflow can be: a bare loop that sleeps until the next
-   day and runs one no-op activity, for every day of the run, with no commands at all, in
-   shards of the same size on test servers of their own, as many at a time.
+2. **raw SDK**: the cheapest case that looks at itself every day: a bare loop that sleeps
+   until the next midnight, for every day of the run, and does nothing else (no activity,
+   no command), in shards of the same size on test servers of their own.
 
 It prints wall time, CPU time (this process and its children: the test servers and the
 simulation's processes) and peak RSS for each side, their ratios, and a markdown table.
@@ -22,13 +22,13 @@ import json
 import os
 import platform
 import resource
-import time
+import time as clock_time
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from portfolio import build  # bench/portfolio.py: the script's own folder is on the path
-from temporalio import activity, workflow
+from temporalio import workflow
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
@@ -36,23 +36,22 @@ from arrears.devstack.binaries import temporal_test_server
 from arrears.simulation import loads_scenario, simulate
 from arrears.simulation.pool import SHARDS_AT_ONCE
 from arrears.simulation.runner import SHARD_SIZE
+from arrears.simulation.server import Clock
 from arrears.strategy import load_default
-
-
-@activity.defn(name="look")
-async def look(day: int) -> int:
-    return day
 
 
 @workflow.defn(name="DailyLook")
 class DailyLook:
-    """A case reduced to a daily timer and one activity a day."""
+    """A case reduced to a timer to every midnight (UTC) and nothing else. Timers fall
+    on whole days, as a case's do on its customer's midnights, so that all cases of a shard
+    wake together: timers that drift apart would make the server take them one at a time."""
 
     @workflow.run
     async def run(self, days: int) -> int:
-        for day in range(days):
-            await workflow.sleep(timedelta(days=1))
-            await workflow.execute_activity(look, day, start_to_close_timeout=timedelta(seconds=30))
+        for _ in range(days):
+            now = workflow.now()
+            midnight = datetime.combine(now.date() + timedelta(days=1), time(0), tzinfo=UTC)
+            await workflow.sleep(midnight - now)
         return days
 
 
@@ -69,9 +68,9 @@ def cpu_seconds() -> float:
 
 
 async def measure(side) -> Cost:
-    cpu, wall = cpu_seconds(), time.perf_counter()
+    cpu, wall = cpu_seconds(), clock_time.perf_counter()
     await side()
-    return Cost(wall=time.perf_counter() - wall, cpu=cpu_seconds() - cpu)
+    return Cost(wall=clock_time.perf_counter() - wall, cpu=cpu_seconds() - cpu)
 
 
 async def raw_side(cases: int, days: int) -> None:
@@ -88,7 +87,6 @@ async def raw_side(cases: int, days: int) -> None:
                     env.client,
                     task_queue=queue,
                     workflows=[DailyLook],
-                    activities=[look],
                     workflow_runner=UnsandboxedWorkflowRunner(),
                 ):
                     handles = [
@@ -97,7 +95,10 @@ async def raw_side(cases: int, days: int) -> None:
                         )
                         for _ in range(size)
                     ]
-                    await asyncio.gather(*(handle.result() for handle in handles))
+                    clock = Clock(env)  # steps a day at a time, with a long RPC timeout
+                    await clock.settle(await clock.now() + timedelta(days=days, hours=1))
+                    for handle in handles:
+                        await handle.result()
             finally:
                 await env.shutdown()
 
