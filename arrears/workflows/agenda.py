@@ -20,7 +20,8 @@ from arrears.workflows.case_state import CaseState
 from arrears.workflows.compliance import check_contact_time
 
 LONGEST_SLEEP = timedelta(days=7)
-"""A case with nothing due still looks at itself this often (a safety net, not a rule)."""
+"""A case with nothing due at all (a dispute in a stage without a next one, say) still looks
+at itself this often: a safety net, not a rule."""
 
 
 @dataclass(frozen=True)
@@ -49,11 +50,10 @@ def next_due(state: CaseState, now: datetime) -> Due:
     waiting contact, a stage change, an escalation, a contact day of the cadence, the end of
     a promise's tolerance, a plan instalment's or a hardship pause. Day-bound moments fall
     at the customer-local midnight that starts the day; contact days at the opening of the
-    contact window on that day. At most `LONGEST_SLEEP` ahead."""
+    contact window on that day. With nothing due at all, `LONGEST_SLEEP` ahead."""
     assert state.strategy is not None
     today = state.today(now)
-    candidates = [Due(start_of_local_day(today, state.tz) + LONGEST_SLEEP, "review")]
-    candidates += [
+    candidates = [
         Due(pending.not_before, f"contact_{pending.channel}")
         for pending in state.pending_contacts
         if pending.not_before > now
@@ -66,6 +66,8 @@ def next_due(state: CaseState, now: datetime) -> Due:
     contact_day = _next_contact_day(state, now, today)
     if contact_day is not None:
         candidates.append(_contact_window_opens(state, contact_day))
+    if not candidates:
+        return Due(start_of_local_day(today, state.tz) + LONGEST_SLEEP, "review")
     return min(candidates, key=lambda due: due.at)
 
 

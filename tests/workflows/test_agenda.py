@@ -74,15 +74,32 @@ def test_an_escalation_day_wakes_the_case() -> None:
     assert due.at <= dpd_70
 
 
-def test_an_open_dispute_leaves_only_stage_changes_and_the_weekly_look() -> None:
-    state = case(dpd=10)
+def test_an_open_dispute_leaves_only_the_stage_change():
+    state = case(dpd=10)  # early; contact every few days, bureau pre-notice at 65
     now = at(date(2026, 3, 10))
     state.open_dispute(OpenDispute(reason="amount_wrong"), now)
 
     due = next_due(state, now)
 
-    assert due.kind == "review"
-    assert due.at == at(date(2026, 3, 10), time(0)) + LONGEST_SLEEP
+    assert (due.at, due.kind) == (at(date(2026, 3, 31), time(0)), "stage_change")  # DPD 31
+
+
+def test_a_case_with_nothing_due_at_all_still_looks_at_itself_weekly():
+    state = case(dpd=100)
+    now = at(date(2026, 3, 10))
+    state.open_dispute(OpenDispute(reason="fraud"), now)
+    state.stage = "legal"  # the last stage before write-off for a refuser ...
+    state.refused = True
+    state.strategy = state.strategy.model_copy(  # ... in a strategy without write-off
+        update={
+            "stages": [s for s in STRATEGY.stages if s.name != "write_off"],
+            "escalations": {},
+        }
+    )
+
+    due = next_due(state, now)
+
+    assert (due.at, due.kind) == (at(date(2026, 3, 10), time(0)) + LONGEST_SLEEP, "review")
 
 
 def test_a_deferred_contact_is_waited_for() -> None:

@@ -1,14 +1,16 @@
 """A running case moves to another strategy only on purpose, and says so on its timeline."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
 from arrears.commands import PromiseToPay, StrategyMigration
-from arrears.contracts import CloseCase
 from arrears.strategy import Strategy, from_data, load_default
 from arrears.workflows.case import CollectionCase
+from arrears.workflows.case_commands import CommandRejected
+from arrears.workflows.case_state import CaseState
+from tests.factories import opening
 from tests.strategy.builders import default_data
 from tests.workflows.harness import CaseRunner
 from tests.workflows.test_strategy_paths import after, begin, events
@@ -81,7 +83,6 @@ async def test_an_agreed_promise_keeps_its_terms_across_a_migration(runner: Case
     ("setup", "kind"),
     [
         ("same_version_other_rules", "StrategyVersionConflict"),
-        ("closed", "CaseClosed"),
         ("foundation", "StrategyNotMigratable"),
     ],
 )
@@ -96,8 +97,6 @@ async def test_a_migration_the_case_cannot_take_leaves_no_trace(
             handle = await runner.start()
         else:
             handle, _ = await begin(runner, dpd=10)
-        if setup == "closed":
-            await handle.execute_update(CollectionCase.close, CloseCase())
         with pytest.raises(WorkflowUpdateFailedError) as raised:
             await handle.execute_update(
                 CollectionCase.migrate_strategy,
@@ -111,4 +110,15 @@ async def test_a_migration_the_case_cannot_take_leaves_no_trace(
         for e in history.events
         if e.HasField("workflow_execution_update_accepted_event_attributes")
     ]
-    assert len(accepted) == (1 if setup == "closed" else 0)  # the close, not the migration
+    assert accepted == []
+
+
+def test_a_closed_case_takes_no_migration():
+    # Over Temporal a closed case has completed: the update finds no running case (409).
+    state = CaseState.open(opening(), datetime(2026, 3, 1, tzinfo=UTC), DEFAULT)
+    state.close(datetime(2026, 3, 2, tzinfo=UTC), "recalled")
+
+    with pytest.raises(CommandRejected) as rejected:
+        state.check_migration(StrategyMigration(strategy=earlier_mid_stage(), change_ref="C-1"))
+
+    assert rejected.value.kind == "CaseClosed"
