@@ -58,7 +58,7 @@ def _case(n: int, behaviour: str, rng: random.Random, days: int) -> dict:
         "due": {"principal": principal, "interest": interest},
         "due_date": due_date.isoformat(),
     }
-    events = _events(n, behaviour, rng, days, total)
+    events = [event for event in _events(n, behaviour, rng, days, total) if event["day"] < days]
     return {"case": body, "events": events}
 
 

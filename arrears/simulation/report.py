@@ -35,7 +35,8 @@ def summary(result: SimulationResult) -> dict[str, Any]:
     rounded to 4 places; `contacts_per_case` counts the contacts sent, to 2 places.
 
     `cure_rate_by_day` is the share of cases closed as paid or settled no later than that
-    many days after the start; `promises_kept_rate` is None when no promise was made.
+    many days after the start, None for a day the run does not reach; `promises_kept_rate`
+    is None when no promise was made.
     """
     scenario = result.scenario
     timelines = _within_run(result)
@@ -64,6 +65,8 @@ def summary(result: SimulationResult) -> dict[str, Any]:
             str(days): round(
                 sum(at <= scenario.start + timedelta(days=days) for at in cured) / cases, 4
             )
+            if days <= scenario.days
+            else None
             for days in CURE_DAYS
         },
         "commands_rejected": len(result.rejections),

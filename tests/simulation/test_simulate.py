@@ -151,5 +151,6 @@ def test_cli_writes_the_timeline_and_the_summary(tmp_path: Path):
     numbers = json.loads(summary_file.read_text(encoding="utf-8"))
     assert numbers["closed_by_reason"] == {"paid": 1}
     assert numbers["promises_kept_rate"] is None
+    assert numbers["cure_rate_by_day"] == {"30": None, "60": None, "90": None}  # a 10-day run
     assert numbers["commands_rejected"] == 1
     assert "L-2026-0001: events[1] (dispute at 2026-01-08T00:00:00Z) was refused" in result.stderr
