@@ -55,10 +55,14 @@ def worker() -> None:
     from arrears.worker import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from arrears.temporal import SearchAttributesMissing
+
     try:
         asyncio.run(run_worker(_settings()))
     except ConfigError as error:
         _fail(str(error))
+    except SearchAttributesMissing as error:
+        _fail(str(error), code=1)
 
 
 @app.command()

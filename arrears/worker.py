@@ -14,7 +14,7 @@ from arrears.activities.notifications import Notifier, OutboxProvider
 from arrears.activities.scoring import Scoring
 from arrears.activities.store import CaseStore
 from arrears.settings import Settings
-from arrears.temporal import connect
+from arrears.temporal import connect, require_search_attributes
 from arrears.workflows.case import CollectionCase
 
 log = logging.getLogger("arrears.worker")
@@ -38,6 +38,7 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = ids.TA
 async def run_worker(settings: Settings) -> None:
     """Run until SIGINT or SIGTERM, then finish in-flight tasks and stop."""
     client = await connect(settings)
+    await require_search_attributes(client)
     pool = await db.create_pool(settings.require_database_url())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

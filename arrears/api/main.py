@@ -10,7 +10,7 @@ from arrears.api import errors
 from arrears.api.gateway import CaseGateway
 from arrears.api.routes import cases, commands, health, payments
 from arrears.settings import Settings
-from arrears.temporal import connect
+from arrears.temporal import connect, require_search_attributes
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         client = await connect(settings)
+        await require_search_attributes(client)
         app.state.gateway = CaseGateway(client, strategy)
         yield
 

@@ -4,20 +4,17 @@ import asyncio
 import time
 from pathlib import Path
 
+from temporalio.client import Client
+
 from arrears import ids
 from arrears.devstack.binaries import temporal_cli
 from arrears.devstack.processes import ManagedProcess
-from arrears.temporal import is_serving
-
-_SEARCH_ATTRIBUTE_TYPES = {
-    "KEYWORD": "Keyword",
-    "INT": "Int",
-    "TEXT": "Text",
-    "DATETIME": "Datetime",
-    "BOOL": "Bool",
-    "FLOAT": "Double",
-    "KEYWORD_LIST": "KeywordList",
-}
+from arrears.temporal import (
+    cli_type,
+    is_serving,
+    missing_search_attributes,
+    register_search_attributes,
+)
 
 
 def search_attribute_flags() -> list[str]:
@@ -25,7 +22,7 @@ def search_attribute_flags() -> list[str]:
     for key in ids.SEARCH_ATTRIBUTES:
         flags += [
             "--search-attribute",
-            f"{key.name}={_SEARCH_ATTRIBUTE_TYPES[key.indexed_value_type.name]}",
+            f"{key.name}={cli_type(key)}",
         ]
     return flags
 
@@ -62,10 +59,19 @@ class TemporalDevServer:
                     f"temporal dev server exited with {code}:\n{self.process.log_tail()}"
                 )
             if await is_serving(self.address):
+                await self._register_new_search_attributes()
                 return
             if time.monotonic() > deadline:
                 raise TimeoutError(f"temporal dev server not ready:\n{self.process.log_tail()}")
             await asyncio.sleep(0.25)
+
+    async def _register_new_search_attributes(self) -> None:
+        """The flags register search attributes in a new database only; one made by an
+        earlier version of arrears gets the attributes added since here."""
+        client = await Client.connect(self.address)
+        missing = await missing_search_attributes(client)
+        if missing:
+            await register_search_attributes(client, missing)
 
     def stop(self) -> None:
         self.process.stop()
