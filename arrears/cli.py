@@ -3,12 +3,15 @@
 import asyncio
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from arrears.settings import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from arrears.case_audit import AuditReport
 
 app = typer.Typer(help="Debt-collection case orchestration on Temporal.", no_args_is_help=True)
 console = Console()
@@ -91,6 +94,82 @@ def migrate_command() -> None:
     except migrate.MigrationError as error:
         _fail(str(error), code=1)
     console.print(f"applied: {', '.join(applied) or 'nothing pending'}")
+
+
+@app.command()
+def audit(
+    loan_id: Annotated[str, typer.Argument(help="The loan whose case to audit.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write report.json and each run's history (payloads as stored: encrypted) "
+            "into this folder."
+        ),
+    ] = None,
+) -> None:
+    """Prove what happened to a case: replay its history against this code, re-hash its
+    audit chain, and check that the two agree. Exit 0 when all hold, 1 when one does not."""
+    import json
+
+    from pydantic import TypeAdapter, ValidationError
+
+    from arrears import db
+    from arrears.case_audit import audit_case, fetch_histories
+    from arrears.errors import CaseNotFoundError
+    from arrears.fields import OpaqueRef
+    from arrears.temporal import connect
+
+    try:
+        TypeAdapter(OpaqueRef).validate_python(loan_id)
+        settings = _settings()
+        database_url = settings.require_database_url()
+    except ValidationError as error:
+        _fail(f"loan_id: {error.errors()[0]['msg']}")
+    except ConfigError as error:
+        _fail(str(error))
+
+    async def run():
+        client = await connect(settings)
+        pool = await db.create_pool(database_url)
+        try:
+            report = await audit_case(client, pool, loan_id)
+            histories = await fetch_histories(client, loan_id) if out else []
+        finally:
+            await pool.close()
+        return report, histories
+
+    try:
+        report, histories = asyncio.run(run())
+    except CaseNotFoundError as error:
+        _fail(error.detail)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "report.json").write_text(json.dumps(report.as_dict(), indent=2) + "\n")
+        for history in histories:
+            (out / f"history-{history.run_id}.json").write_text(history.to_json())
+    _show_audit(report)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def _show_audit(report: "AuditReport") -> None:
+    def verdict(holds: bool) -> str:
+        return "[green]holds[/green]" if holds else "[red]FAILS[/red]"
+
+    console.print(
+        f"case {report.loan_id}: {len(report.runs)} run(s), {report.history_events} history events"
+    )
+    console.print(f"replay against this code: {verdict(not report.replay_failures)}")
+    for run_id, why in report.replay_failures.items():
+        console.print(f"  run {run_id}: {why}", soft_wrap=True)
+    console.print(f"audit chain of {report.chain_rows} rows: {verdict(report.chain_break is None)}")
+    if report.chain_break is not None:
+        console.print(f"  first broken at seq {report.chain_break}")
+    agree = not report.disagreements
+    console.print(
+        f"history and audit_events agree ({report.recorded_by_workflow} events): {verdict(agree)}"
+    )
+    for line in report.disagreements[:20]:
+        console.print(f"  {line}")
 
 
 @app.command()

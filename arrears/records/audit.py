@@ -6,6 +6,7 @@ zero bytes, so altering or removing any row breaks every hash after it.
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -67,11 +68,18 @@ async def list_events(conn: asyncpg.Connection, *, loan_id: str) -> list[asyncpg
 
 async def verify_chain(conn: asyncpg.Connection, *, loan_id: str) -> bool:
     """Recompute the chain of a case; False if any row was altered or is missing."""
+    return first_break(await list_events(conn, loan_id=loan_id)) is None
+
+
+def first_break(rows: Sequence[Mapping[str, Any]]) -> int | None:
+    """The position of the first of a case's rows (in `seq` order) that breaks the chain:
+    a gap in `seq`, a `prev_hash` that is not the previous row's hash, or a hash that is
+    not that of its body. None when the chain holds."""
     prev_hash = GENESIS
-    for expected_seq, row in enumerate(await list_events(conn, loan_id=loan_id)):
+    for expected_seq, row in enumerate(rows):
         if row["seq"] != expected_seq or row["prev_hash"] != prev_hash:
-            return False
+            return expected_seq
         if chain_hash(prev_hash, row["body"]) != row["hash"]:
-            return False
+            return expected_seq
         prev_hash = row["hash"]
-    return True
+    return None

@@ -1,0 +1,174 @@
+"""`arrears audit` against the real dev server, worker and PostgreSQL: a case's history
+replays, its audit chain holds and the two agree, and tampering with either shows."""
+
+import asyncio
+import json
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from temporalio.testing import WorkflowEnvironment
+from typer.testing import CliRunner
+
+import arrears.workflows.limits as limits
+from arrears.case_audit import AuditReport, audit_case
+from arrears.cli import app
+from tests.api.conftest import api_settings, auth
+from tests.api.test_case_lifecycle import open_case, timeline_until
+from tests.api.test_cases import days_ago
+from tests.factories import TEST_ENCRYPTION_KEYS
+
+
+async def paid_case(api: httpx.AsyncClient) -> str:
+    loan_id = await open_case(api, due_date=days_ago(9))
+    await api.post(
+        f"/v1/cases/{loan_id}/payments",
+        json={"payment_id": "P-a1", "amount": 3_000},
+        headers=auth("agent"),
+    )
+    await timeline_until(api, loan_id, "payment_applied")
+    return loan_id
+
+
+async def settled_audit(env: WorkflowEnvironment, pool: asyncpg.Pool, loan_id: str) -> AuditReport:
+    """The audit once the payment's sync has reached PostgreSQL."""
+    for _ in range(100):
+        report = await audit_case(env.client, pool, loan_id)
+        if report.ok and report.recorded_by_workflow >= 4:
+            return report
+        await asyncio.sleep(0.1)
+    return report
+
+
+async def test_a_case_replays_and_its_records_agree(
+    api: httpx.AsyncClient, dev_env: WorkflowEnvironment, pool: asyncpg.Pool
+):
+    loan_id = await paid_case(api)
+
+    report = await settled_audit(dev_env, pool, loan_id)
+
+    assert report.ok, report.as_dict()
+    assert len(report.runs) == 1 and report.history_events > 10
+    assert report.chain_rows == report.recorded_by_workflow >= 4
+
+
+async def test_every_run_of_a_case_that_continued_as_new_is_audited(
+    api: httpx.AsyncClient,
+    dev_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setattr(limits, "CONTINUE_AS_NEW_AFTER_EVENTS", 60)
+    loan_id = await paid_case(api)
+    for n in range(12):
+        response = await api.post(
+            f"/v1/cases/{loan_id}/payments",
+            json={"payment_id": f"P-r{n}", "amount": 100},
+            headers=auth("agent"),
+        )
+        assert response.status_code == 200
+    await timeline_until(api, loan_id, "run_continued")
+
+    for _ in range(100):
+        report = await audit_case(dev_env.client, pool, loan_id)
+        # The opening four events, twelve payments and the continuation.
+        if len(report.runs) >= 2 and report.ok and report.recorded_by_workflow >= 17:
+            break
+        await asyncio.sleep(0.1)
+
+    assert len(report.runs) >= 2, report.as_dict()
+    assert report.ok, report.as_dict()
+    assert report.chain_rows == report.recorded_by_workflow
+
+
+async def test_an_altered_row_breaks_the_chain_and_disagrees_with_the_history(
+    api: httpx.AsyncClient, dev_env: WorkflowEnvironment, pool: asyncpg.Pool
+):
+    loan_id = await paid_case(api)
+    await settled_audit(dev_env, pool, loan_id)
+    async with pool.acquire() as conn:
+        seq = await conn.fetchval(
+            "SELECT seq FROM audit_events WHERE loan_id = $1 AND type = 'payment_applied'",
+            loan_id,
+        )
+        await _as_a_rogue_administrator(
+            conn,
+            "UPDATE audit_events SET body = jsonb_set(body, '{amount}', '300000')"
+            " WHERE loan_id = $1 AND seq = $2",
+            loan_id,
+            seq,
+        )
+
+    report = await audit_case(dev_env.client, pool, loan_id)
+
+    assert not report.ok
+    assert report.chain_break == seq
+    assert report.disagreements == [f"seq {seq}: audit_events differs from the history"]
+    assert not report.replay_failures
+
+
+async def test_a_removed_last_row_leaves_the_chain_whole_but_not_the_agreement(
+    api: httpx.AsyncClient, dev_env: WorkflowEnvironment, pool: asyncpg.Pool
+):
+    loan_id = await paid_case(api)
+    report = await settled_audit(dev_env, pool, loan_id)
+    last = report.chain_rows - 1
+    async with pool.acquire() as conn:
+        await _as_a_rogue_administrator(
+            conn, "DELETE FROM audit_events WHERE loan_id = $1 AND seq = $2", loan_id, last
+        )
+
+    report = await audit_case(dev_env.client, pool, loan_id)
+
+    assert report.chain_break is None  # a chain cut at its end still holds ...
+    assert report.disagreements == [f"seq {last}: in the history, missing from audit_events"]
+    assert not report.ok  # ... which is why the history is the other witness
+
+
+async def test_the_command_reports_and_exports_and_exits_by_the_verdict(
+    api: httpx.AsyncClient,
+    dev_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    database_url: str,
+    tmp_path: Path,
+):
+    loan_id = await paid_case(api)
+    await settled_audit(dev_env, pool, loan_id)
+    settings = api_settings(dev_env)
+    env = {
+        "TEMPORAL_ADDRESS": settings.temporal_address,
+        "TEMPORAL_NAMESPACE": settings.temporal_namespace,
+        "DATABASE_URL": database_url,
+        "ARREARS_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
+    }
+
+    def run(*args: str):
+        return CliRunner().invoke(app, ["audit", *args], env=env)
+
+    result = await asyncio.to_thread(run, loan_id, "--out", str(tmp_path / "audit"))
+    assert result.exit_code == 0, result.output
+    assert "replay against this code: holds" in result.output
+    report = json.loads((tmp_path / "audit" / "report.json").read_text())
+    assert report["ok"] is True and report["loan_id"] == loan_id
+    (history,) = (tmp_path / "audit").glob("history-*.json")
+    exported = history.read_text()
+    assert "张三" not in exported and "13800138000" not in exported  # payloads stay encrypted
+
+    unknown = await asyncio.to_thread(run, "L-never-opened")
+    assert unknown.exit_code == 2 and "no case for loan L-never-opened" in unknown.output
+    bad = await asyncio.to_thread(run, "4111111111111111")
+    assert bad.exit_code == 2 and "loan_id" in bad.output
+
+
+async def _as_a_rogue_administrator(conn: asyncpg.Connection, sql: str, *args: object) -> None:
+    """What only someone with the table's ownership can do: switch the append-only trigger
+    off, change the rows, switch it back on."""
+    async with conn.transaction():
+        await conn.execute(
+            "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update_or_delete"
+        )
+        await conn.execute(sql, *args)
+        await conn.execute(
+            "ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update_or_delete"
+        )
