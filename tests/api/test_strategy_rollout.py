@@ -6,16 +6,18 @@ from datetime import UTC, datetime
 
 import httpx
 from temporalio.testing import WorkflowEnvironment
+from typer.testing import CliRunner
 
 from arrears import ids
+from arrears.cli import app
 from arrears.rollout import migrate_cases
 from arrears.strategy import Strategy, from_data, load_default
 from arrears.workflows.case import CollectionCase
 from arrears.workflows.case_state import CaseStart
-from tests.api.conftest import auth
+from tests.api.conftest import api_settings, auth
 from tests.api.test_case_lifecycle import open_case, timeline_until
 from tests.api.test_cases import days_ago
-from tests.factories import new_loan_id, opening
+from tests.factories import TEST_ENCRYPTION_KEYS, new_loan_id, opening
 from tests.strategy.builders import default_data
 
 SERVED = load_default()
@@ -113,3 +115,32 @@ async def test_a_rollout_moves_every_running_case_on_the_old_version_once(
         assert view.strategy_version == SERVED.version
     other = dev_env.client.get_workflow_handle(ids.case_workflow_id(elsewhere))
     assert (await other.query(CollectionCase.view)).strategy_version == "2026.09-other"
+
+
+async def test_the_rollout_command_lists_then_moves_and_says_how_many(
+    dev_env: WorkflowEnvironment, running_worker: None
+):
+    old = retired_version("2026.10-cli")
+    on_old = {await start_case_on(dev_env, old) for _ in range(2)}
+    settings = api_settings(dev_env)
+    env = {
+        "TEMPORAL_ADDRESS": settings.temporal_address,
+        "TEMPORAL_NAMESPACE": settings.temporal_namespace,
+        "ARREARS_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
+    }
+    args = ["strategy", "migrate", "--from-version", old.version, "--change-ref", "CHG-5"]
+
+    def run(*extra: str):
+        return CliRunner().invoke(app, [*args, *extra], env=env)
+
+    for _ in range(100):
+        listed = await asyncio.to_thread(run, "--dry-run")
+        if all(loan_id in listed.output for loan_id in on_old):
+            break
+        await asyncio.sleep(0.1)
+    assert listed.exit_code == 0, listed.output
+    assert "2 running cases on 2026.10-cli would move" in listed.output
+
+    moved = await asyncio.to_thread(run)
+    assert moved.exit_code == 0, moved.output
+    assert f"2026.10-cli → {SERVED.version}: 2 moved, 0 already on it, 0 refused" in moved.output
