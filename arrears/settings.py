@@ -26,6 +26,16 @@ class Settings(BaseSettings):
     arrears_api_keys: SecretStr | None = None
     arrears_encryption_keys: SecretStr | None = None
     arrears_strategy: Path | None = None
+    arrears_codec_origins: str | None = None
+
+    def codec_origins(self) -> list[str]:
+        """Origins (a Web UI's) whose browsers may call the codec endpoint: comma-separated
+        ARREARS_CODEC_ORIGINS, each `scheme://host[:port]`."""
+        origins = [o.strip().rstrip("/") for o in (self.arrears_codec_origins or "").split(",")]
+        for origin in origins:
+            if not origin.startswith(("http://", "https://")) or "/" in origin.split("//", 1)[1]:
+                raise ConfigError(f"ARREARS_CODEC_ORIGINS: {origin!r} is not scheme://host[:port]")
+        return origins
 
     def strategy(self) -> Strategy:
         """The strategy new cases follow: ARREARS_STRATEGY's file, else the default."""

@@ -4,11 +4,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from arrears import __version__
 from arrears.api import errors
 from arrears.api.gateway import CaseGateway
-from arrears.api.routes import cases, commands, health, payments
+from arrears.api.routes import cases, codec, commands, health, payments
+from arrears.codec import EncryptionCodec
 from arrears.settings import Settings
 from arrears.temporal import connect, require_search_attributes
 
@@ -18,6 +20,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     api_keys = settings.api_keys()
     strategy = settings.strategy()
+    key_ring = settings.key_ring()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -28,11 +31,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="arrears", version=__version__, lifespan=lifespan)
     app.state.api_keys = api_keys
+    app.state.codec = EncryptionCodec(key_ring)
+    app.state.namespace = settings.temporal_namespace
+    if settings.arrears_codec_origins:
+        # The Web UI calls the codec endpoint from the browser, from its own origin.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.codec_origins(),
+            allow_methods=["POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Namespace"],
+            allow_credentials=True,
+        )
     errors.install(app)
     v1 = APIRouter(prefix="/v1")
     v1.include_router(cases.router)
     v1.include_router(payments.router)
     v1.include_router(commands.router)
+    v1.include_router(codec.router)
     app.include_router(health.router)
     app.include_router(v1)
     return app

@@ -1,5 +1,7 @@
 """`arrears dev` as a user runs it: a subprocess, driven over HTTP, stopped, restarted."""
 
+import base64
+import json
 import os
 import signal
 import subprocess
@@ -13,6 +15,7 @@ import httpx
 import psutil
 import pytest
 
+from arrears.devstack.binaries import temporal_cli
 from tests.conftest import free_port
 from tests.factories import case_body
 
@@ -64,6 +67,21 @@ class DevStack:
 
     def output(self) -> str:
         return (self.home.parent / "dev.out").read_text(errors="replace")[-4000:]
+
+    def case_input(self, loan_id: str, codec_key: str | None = None) -> str:
+        """The case's workflow input as `temporal workflow show` gives it, through the codec
+        endpoint with `codec_key`; the raw bytes as text when it cannot be decoded."""
+        argv = [temporal_cli(), "workflow", "show", "--workflow-id", f"case-{loan_id}"]
+        argv += ["--address", f"127.0.0.1:{self.ports['temporal']}", "--output", "json"]
+        if codec_key is not None:
+            argv += ["--codec-endpoint", f"{self.base_url}/v1/codec"]
+            argv += ["--codec-auth", f"Bearer {codec_key}"]
+        shown = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        if shown.returncode != 0:
+            return shown.stderr
+        started = json.loads(shown.stdout)["events"][0]
+        (payload,) = started["workflowExecutionStartedEventAttributes"]["input"]["payloads"]
+        return base64.b64decode(payload["data"]).decode(errors="replace")
 
     def keys(self) -> dict[str, str]:
         entries = (self.home / "dev-api-keys").read_text().strip().split(",")
@@ -118,6 +136,11 @@ def test_dev_stack_runs_stops_cleanly_and_keeps_cases_across_restarts(tmp_path: 
         )
         assert paid.status_code == 200, paid.text
         assert paid.json()["case"]["balance"]["total"] == 20_000
+
+        # The history is encrypted; the codec endpoint lets an auditor read it in clear.
+        assert "张三" not in stack.case_input(loan_id)
+        assert "张三" in stack.case_input(loan_id, codec_key=keys["auditor"])
+        assert "张三" not in stack.case_input(loan_id, codec_key=keys["agent"])  # 403
 
     with running(stack, signal.SIGTERM):
         agent = {"Authorization": f"Bearer {stack.keys()['agent']}"}
