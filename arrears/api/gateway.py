@@ -1,9 +1,15 @@
 """Commands and queries on cases through Temporal, with its errors mapped to ours."""
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
+from temporalio.client import (
+    Client,
+    WorkflowExecutionStatus,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -154,9 +160,18 @@ class CaseGateway:
         return await list_page(self._client, search)
 
     async def _update(self, loan_id: str, update, argument):
+        """Run `update` on the case and answer with its result, within `ANSWER_TIMEOUT` in
+        all: the SDK bounds each call but retries without end while an update is not yet
+        taken (a case that is continuing as new, say). Every command is idempotent, so a
+        caller told 503 may send it again."""
         handle = self._client.get_workflow_handle(ids.case_workflow_id(loan_id))
         try:
-            return await handle.execute_update(update, argument, rpc_timeout=ANSWER_TIMEOUT)
+            async with asyncio.timeout(ANSWER_TIMEOUT.total_seconds()):
+                return await handle.execute_update(update, argument, rpc_timeout=ANSWER_TIMEOUT)
+        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError) as error:
+            raise CaseServiceUnavailableError(
+                "the case did not answer in time; the command is safe to send again"
+            ) from error
         except WorkflowUpdateFailedError as error:
             raise self._map_rejection(error, loan_id) from error
         except RPCError as error:

@@ -61,13 +61,14 @@ async def test_every_run_of_a_case_that_continued_as_new_is_audited(
 ):
     monkeypatch.setattr(limits, "CONTINUE_AS_NEW_AFTER_EVENTS", 60)
     loan_id = await paid_case(api)
+    # A bank's feed: signals, which the case takes whichever run it is in.
     for n in range(12):
         response = await api.post(
             f"/v1/cases/{loan_id}/payments",
             json={"payment_id": f"P-r{n}", "amount": 100},
-            headers=auth("agent"),
+            headers={**auth("bank"), "Prefer": "respond-async"},
         )
-        assert response.status_code == 200
+        assert response.status_code == 202
     await timeline_until(api, loan_id, "run_continued")
 
     for _ in range(100):

@@ -1,11 +1,19 @@
 """Payments over HTTP: answered by update, or accepted at once by signal."""
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
+from temporalio.testing import WorkflowEnvironment
 
+from arrears import ids
+from arrears.api import gateway
+from arrears.strategy import load_default
+from arrears.workflows.case import CollectionCase
+from arrears.workflows.case_state import CaseStart
 from tests.api.conftest import auth
-from tests.factories import case_body
+from tests.factories import case_body, opening
 
 
 async def open_case(api: httpx.AsyncClient, **overrides) -> str:
@@ -111,3 +119,25 @@ async def test_async_payment_to_closed_case_is_409(api: httpx.AsyncClient):
             break
         await asyncio.sleep(0.05)
     assert response.status_code == 409
+
+
+async def test_a_case_no_worker_answers_is_a_503_in_bounded_time(
+    api: httpx.AsyncClient, dev_env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(gateway, "ANSWER_TIMEOUT", timedelta(seconds=1))
+    case = opening()
+    handle = await dev_env.client.start_workflow(
+        CollectionCase.run,
+        CaseStart(opening=case, received_at=datetime.now(UTC), strategy=load_default()),
+        id=ids.case_workflow_id(case.loan_id),
+        task_queue="no-worker-polls-this",
+    )
+    try:
+        response = await pay(api, case.loan_id, {"payment_id": "P-w", "amount": 100})
+    finally:
+        await handle.terminate("test finished")
+
+    assert response.status_code == 503
+    assert response.json()["error"] == "unavailable"
+    assert "safe to send again" in response.json()["detail"]
+    assert response.headers["retry-after"] == "5"
