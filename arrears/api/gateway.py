@@ -162,15 +162,15 @@ class CaseGateway:
     async def _update(self, loan_id: str, update, argument):
         """Run `update` on the case and answer with its result, within `ANSWER_TIMEOUT` in
         all: the SDK bounds each call but retries without end while an update is not yet
-        taken (a case that is continuing as new, say). Every command is idempotent, so a
-        caller told 503 may send it again."""
+        taken (a case that is continuing as new, say). A 503 leaves it open whether the
+        case took the command; payments and promises are applied once per id."""
         handle = self._client.get_workflow_handle(ids.case_workflow_id(loan_id))
         try:
             async with asyncio.timeout(ANSWER_TIMEOUT.total_seconds()):
                 return await handle.execute_update(update, argument, rpc_timeout=ANSWER_TIMEOUT)
         except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError) as error:
             raise CaseServiceUnavailableError(
-                "the case did not answer in time; the command is safe to send again"
+                "the case did not answer in time; a payment or promise is safe to send again"
             ) from error
         except WorkflowUpdateFailedError as error:
             raise self._map_rejection(error, loan_id) from error
