@@ -1,16 +1,22 @@
 """The API in-process against the real dev server, with a real worker and PostgreSQL."""
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 import asyncpg
 import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from arrears import ids
 from arrears.api.main import create_app
 from arrears.settings import Settings
+from arrears.strategy import load_default
 from arrears.worker import build_worker
-from tests.factories import TEST_API_KEYS, TEST_ENCRYPTION_KEYS
+from arrears.workflows.case import CollectionCase
+from arrears.workflows.case_state import CaseStart
+from tests.factories import TEST_API_KEYS, TEST_ENCRYPTION_KEYS, opening
 
 
 def api_settings(env: WorkflowEnvironment) -> Settings:
@@ -41,3 +47,20 @@ async def api(
 
 def auth(role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {TEST_API_KEYS[role]}"}
+
+
+@asynccontextmanager
+async def unserved_case(env: WorkflowEnvironment) -> AsyncIterator[str]:
+    """A case started on a task queue no worker polls, so it holds only its start; its
+    loan_id. Terminated on the way out."""
+    case = opening()
+    handle = await env.client.start_workflow(
+        CollectionCase.run,
+        CaseStart(opening=case, received_at=datetime.now(UTC), strategy=load_default()),
+        id=ids.case_workflow_id(case.loan_id),
+        task_queue="no-worker-polls-this",
+    )
+    try:
+        yield case.loan_id
+    finally:
+        await handle.terminate("test finished")

@@ -3,7 +3,6 @@ replays, its audit chain holds and the two agree, and tampering with either show
 
 import asyncio
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -16,13 +15,10 @@ import arrears.workflows.limits as limits
 from arrears import ids
 from arrears.case_audit import AuditReport, audit_case
 from arrears.cli import app
-from arrears.strategy import load_default
-from arrears.workflows.case import CollectionCase
-from arrears.workflows.case_state import CaseStart
-from tests.api.conftest import api_settings, auth
+from tests.api.conftest import api_settings, auth, unserved_case
 from tests.api.test_case_lifecycle import open_case, timeline_until
 from tests.api.test_cases import days_ago
-from tests.factories import TEST_ENCRYPTION_KEYS, opening
+from tests.factories import TEST_ENCRYPTION_KEYS
 
 
 async def paid_case(api: httpx.AsyncClient) -> str:
@@ -103,18 +99,8 @@ async def test_every_run_of_a_case_that_continued_as_new_is_audited(
 async def test_a_run_that_has_decided_nothing_yet_is_not_replayed(
     dev_env: WorkflowEnvironment, pool: asyncpg.Pool
 ):
-    # Started on a task queue no worker polls: the run holds only its start.
-    case = opening()
-    handle = await dev_env.client.start_workflow(
-        CollectionCase.run,
-        CaseStart(opening=case, received_at=datetime.now(UTC), strategy=load_default()),
-        id=ids.case_workflow_id(case.loan_id),
-        task_queue="no-worker-polls-this",
-    )
-    try:
-        report = await asyncio.wait_for(audit_case(dev_env.client, pool, case.loan_id), 30)
-    finally:
-        await handle.terminate("test finished")
+    async with unserved_case(dev_env) as loan_id:
+        report = await asyncio.wait_for(audit_case(dev_env.client, pool, loan_id), 30)
 
     assert report.ok and len(report.runs) == 1
     assert report.chain_rows == report.recorded_by_workflow == 0

@@ -1,19 +1,15 @@
 """Payments over HTTP: answered by update, or accepted at once by signal."""
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from arrears import ids
 from arrears.api import gateway
-from arrears.strategy import load_default
-from arrears.workflows.case import CollectionCase
-from arrears.workflows.case_state import CaseStart
-from tests.api.conftest import auth
-from tests.factories import case_body, opening
+from tests.api.conftest import auth, unserved_case
+from tests.factories import case_body
 
 
 async def open_case(api: httpx.AsyncClient, **overrides) -> str:
@@ -125,17 +121,8 @@ async def test_a_case_no_worker_answers_is_a_503_in_bounded_time(
     api: httpx.AsyncClient, dev_env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setattr(gateway, "ANSWER_TIMEOUT", timedelta(seconds=1))
-    case = opening()
-    handle = await dev_env.client.start_workflow(
-        CollectionCase.run,
-        CaseStart(opening=case, received_at=datetime.now(UTC), strategy=load_default()),
-        id=ids.case_workflow_id(case.loan_id),
-        task_queue="no-worker-polls-this",
-    )
-    try:
-        response = await pay(api, case.loan_id, {"payment_id": "P-w", "amount": 100})
-    finally:
-        await handle.terminate("test finished")
+    async with unserved_case(dev_env) as loan_id:
+        response = await pay(api, loan_id, {"payment_id": "P-w", "amount": 100})
 
     assert response.status_code == 503
     assert response.json()["error"] == "unavailable"
