@@ -92,7 +92,13 @@ async def fetch_histories(client: Client, loan_id: str) -> list[WorkflowHistory]
 async def audit_case(client: Client, pool: asyncpg.Pool, loan_id: str) -> AuditReport:
     """Run the three checks on the case of `loan_id` (an `OpaqueRef`, checked by the
     caller: it goes into a visibility query)."""
-    histories = await fetch_histories(client, loan_id)
+    return await audit_histories(client, pool, loan_id, await fetch_histories(client, loan_id))
+
+
+async def audit_histories(
+    client: Client, pool: asyncpg.Pool, loan_id: str, histories: list[WorkflowHistory]
+) -> AuditReport:
+    """Run the three checks on `histories`, every run of the case of `loan_id`."""
     report = AuditReport(loan_id=loan_id)
     replayer = Replayer(workflows=[CollectionCase], data_converter=client.data_converter)
     for history in histories:

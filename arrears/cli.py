@@ -55,11 +55,10 @@ def dev(
 @app.command()
 def worker() -> None:
     """Run a worker against TEMPORAL_ADDRESS and DATABASE_URL."""
+    from arrears.temporal import SearchAttributesMissing
     from arrears.worker import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    from arrears.temporal import SearchAttributesMissing
-
     try:
         asyncio.run(run_worker(_settings()))
     except ConfigError as error:
@@ -114,7 +113,7 @@ def audit(
     from pydantic import TypeAdapter, ValidationError
 
     from arrears import db
-    from arrears.case_audit import audit_case, fetch_histories
+    from arrears.case_audit import audit_histories, fetch_histories
     from arrears.errors import CaseNotFoundError
     from arrears.fields import OpaqueRef
     from arrears.temporal import connect
@@ -132,8 +131,8 @@ def audit(
         client = await connect(settings)
         pool = await db.create_pool(database_url)
         try:
-            report = await audit_case(client, pool, loan_id)
-            histories = await fetch_histories(client, loan_id) if out else []
+            histories = await fetch_histories(client, loan_id)
+            report = await audit_histories(client, pool, loan_id, histories)
         finally:
             await pool.close()
         return report, histories

@@ -129,8 +129,9 @@ class CaseView(Contract):
     status: CaseStatus
     stage: Stage
     dpd: int
-    """Days past due, customer-local: today's while the case is open (see `timezone`),
-    the last one once it is closed."""
+    """Days past due, customer-local (see `timezone`): the case's last count, from its
+    `view` query; today's in the API's answers and in answers to commands while the case
+    is open; final once it is closed."""
     currency: str
     due_date: date
     timezone: str | None = None

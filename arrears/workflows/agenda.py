@@ -74,7 +74,6 @@ def next_due(state: CaseState, now: datetime) -> Due:
 def _day_bound(state: CaseState, now: datetime, today: date) -> list[tuple[date, str]]:
     strategy = state.strategy
     assert strategy is not None
-    tier = state.risk.tier if state.risk else "medium"
     due_date = state.opening.due_date
     days: list[tuple[date, str]] = []
     stage_dpd = rules.next_stage_dpd(strategy, state.dpd, refused=state.refused)
@@ -83,7 +82,7 @@ def _day_bound(state: CaseState, now: datetime, today: date) -> list[tuple[date,
         days.append((due_date + timedelta(days=stage_dpd), kind))
     if state.dispute is None:
         flags = escalation_flags(state, now)
-        escalation_dpd = rules.next_escalation_dpd(strategy, state.dpd, tier, flags)
+        escalation_dpd = rules.next_escalation_dpd(strategy, state.dpd, state.tier, flags)
         if escalation_dpd is not None:
             days.append((due_date + timedelta(days=escalation_dpd), "escalation"))
     tolerance = timedelta(days=strategy.promise_tolerance_days)
@@ -107,11 +106,9 @@ def _next_contact_day(state: CaseState, now: datetime, today: date) -> date | No
     assert strategy is not None
     if state.pause_reason(now) or not rules.stage_rule(strategy, state.stage).contact:
         return None
-    tier = state.risk.tier if state.risk else "medium"
-    day = rules.next_contact_day(strategy, state.stage, tier, state.days_in_stage(now) + 1)
-    if day is None:
-        return None
-    return today + timedelta(days=day - state.days_in_stage(now))
+    in_stage = state.days_in_stage(now)
+    day = rules.next_contact_day(strategy, state.stage, state.tier, in_stage + 1)
+    return None if day is None else today + timedelta(days=day - in_stage)
 
 
 def _contact_window_opens(state: CaseState, day: date) -> Due:

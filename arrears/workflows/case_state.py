@@ -26,6 +26,7 @@ from arrears.contracts import (
     Promise,
     RecordedEvent,
     RiskScore,
+    RiskTier,
     Stage,
     TimelineEvent,
 )
@@ -112,6 +113,11 @@ class CaseState(CaseCommands, BaseModel):
     @property
     def is_open(self) -> bool:
         return self.status == "open"
+
+    @property
+    def tier(self) -> RiskTier:
+        """The risk tier that picks the strategy's path; medium until the case is scored."""
+        return self.risk.tier if self.risk else "medium"
 
     def today(self, now: datetime) -> date:
         return calendar.local_date(now, self.tz)
@@ -286,7 +292,7 @@ class CaseState(CaseCommands, BaseModel):
         offers = rules.offers_for(
             self.strategy,
             self.stage,
-            self.risk.tier if self.risk else "medium",
+            self.tier,
             self.ledger.as_balance(),
             jurisdiction=self.opening.jurisdiction,
             hardship=hardship,

@@ -40,8 +40,7 @@ class StrategySteps:
         if state.pause_reason(now) or not rules.stage_rule(state.strategy, state.stage).contact:
             state.pending_contacts.clear()
             return
-        tier = state.risk.tier if state.risk else "medium"
-        due = rules.contacts_due(state.strategy, state.stage, tier, state.days_in_stage(now))
+        due = rules.contacts_due(state.strategy, state.stage, state.tier, state.days_in_stage(now))
         pending = {p.step_key for p in state.pending_contacts}
         window = check_contact_time(now, state.tz, state.opening.jurisdiction)
         not_before = now if at_once or window.until is None else window.until
@@ -111,8 +110,7 @@ class StrategySteps:
         if state.dispute is not None:
             return
         flags = escalation_flags(state, now)
-        tier = state.risk.tier if state.risk else "medium"
-        for due in rules.escalations_due(state.strategy, state.dpd, tier, flags):
+        for due in rules.escalations_due(state.strategy, state.dpd, state.tier, flags):
             state.escalations_done[due.step] = state.dpd
             version = {"strategy": due.strategy_version}
             if due.step == "write_off":

@@ -63,15 +63,16 @@ def test_an_active_promise_pauses_contact_until_its_tolerance_ends() -> None:
 
 
 def test_an_escalation_day_wakes_the_case() -> None:
-    state = case(dpd=62, tier="medium")  # late from 61; bureau pre-notice at 70 for medium
+    # Late from DPD 61, entered yesterday; medium risk: SMS every 5 days from day 0, calls
+    # every 5 days from day 1, so the next contact is on day 5. The bureau pre-notice for
+    # medium risk falls at DPD 65, two days before it.
+    state = case(dpd=62, tier="medium")
     state.contacts_done.update({"late.d0.email", "late.d0.sms"})
     state.stage_entered_on = date(2026, 3, 9)
 
     due = next_due(state, at(date(2026, 3, 10)))
 
-    assert due.kind in {"escalation", "contact_day"}
-    dpd_70 = at(date(2026, 3, 18), time(0))
-    assert due.at <= dpd_70
+    assert (due.at, due.kind) == (at(date(2026, 3, 13), time(0)), "escalation")  # DPD 65
 
 
 def test_an_open_dispute_leaves_only_the_stage_change():
