@@ -226,7 +226,11 @@ class ScoreRequest(Contract):
 
 
 class NotificationRequest(Contract):
-    """Send one message. `idempotency_key` (case + step) makes every retry the same send."""
+    """Send one message. `idempotency_key` (case + step) makes every retry the same send.
+
+    `timezone` and `jurisdiction` let the send check the contact window at the moment it
+    hands the message over (requests recorded before they existed carry None: no check).
+    """
 
     idempotency_key: str
     loan_id: str
@@ -236,13 +240,30 @@ class NotificationRequest(Contract):
     currency: str
     amount_due: int
     due_date: date
+    timezone: str | None = None
+    jurisdiction: Jurisdiction | None = None
+
+
+NotificationStatus = Literal["sent", "skipped", "deferred"]
 
 
 class NotificationResult(Contract):
+    """What became of one message.
+
+    - `sent`: handed to the provider (an agent call: the task created); `message_id` names
+      it, the proof a notice the law requires was given.
+    - `skipped`: it will never go on this channel (`detail` says why: no address on file).
+    - `deferred`: not sent because the contact window was closed at the moment of sending;
+      `until` (UTC) is when it opens. Nothing was written; the same key may be sent later.
+    """
+
     idempotency_key: str
     channel: Channel
-    status: Literal["sent", "skipped"]
+    status: NotificationStatus
     detail: str | None = None
+    message_id: str | None = None
+    until: UtcDatetime | None = None
+    rule: str | None = None
 
 
 class HandOff(Contract):

@@ -1,6 +1,12 @@
-"""Customer notifications (SMS, e-mail), sent at most once per case + step."""
+"""Customer notifications (SMS, e-mail, agent call tasks), sent at most once per case + step.
+
+The last check before a message leaves is here, at the moment of sending: the contact window
+is asked again on every try, so a retry that runs after the window closed defers instead of
+sending (GB/T 45251-2025 quiet hours; Regulation F §1006.6(b)(1)(i) inconvenient times).
+"""
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Protocol
 
 import asyncpg
@@ -9,6 +15,7 @@ from temporalio import activity
 from arrears.activities.messages import render
 from arrears.contracts import NotificationRequest, NotificationResult
 from arrears.records import cases, contacts
+from arrears.workflows.compliance import check_contact_time
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,13 @@ class Notifier:
         the attempt and either returns its outcome or re-delivers under the same key, which
         the provider deduplicates, so the customer gets one message."""
         key = request.idempotency_key
+        async with self._pool.acquire() as conn:
+            earlier = await contacts.get_attempt(conn, idempotency_key=key)
+        if earlier is not None and earlier["status"] != "pending":
+            return _outcome(request, earlier["status"], earlier["detail"])
+        deferred = _window_closed(request)
+        if deferred is not None:
+            return deferred
         async with self._pool.acquire() as conn, conn.transaction():
             attempt = await contacts.get_or_create_attempt(
                 conn,
@@ -80,12 +94,7 @@ class Notifier:
                 )
             return await self._finish(request, "sent", "agent call task created")
         if attempt["status"] != "pending":
-            return NotificationResult(
-                idempotency_key=key,
-                channel=request.channel,
-                status=attempt["status"],
-                detail=attempt["detail"],
-            )
+            return _outcome(request, attempt["status"], attempt["detail"])
         address = None
         if customer is not None:
             address = customer.phone if request.channel == "sms" else customer.email
@@ -113,9 +122,40 @@ class Notifier:
             await contacts.update_attempt(
                 conn, idempotency_key=request.idempotency_key, status=status, detail=detail
             )
-        return NotificationResult(
-            idempotency_key=request.idempotency_key,
-            channel=request.channel,
-            status=status,
-            detail=detail,
-        )
+        return _outcome(request, status, detail)
+
+
+def _outcome(request: NotificationRequest, status: str, detail: str | None) -> NotificationResult:
+    """The result of a finished attempt; a sent message is named by its idempotency key,
+    which is also the key the provider deduplicates on."""
+    return NotificationResult(
+        idempotency_key=request.idempotency_key,
+        channel=request.channel,
+        status=status,
+        detail=detail,
+        message_id=request.idempotency_key if status == "sent" else None,
+    )
+
+
+def sending_instant() -> datetime:
+    """Now, for the contact window: the server's time of this attempt when it is ahead of
+    the machine's clock (a time-skipping test server), else the machine's clock."""
+    scheduled = activity.info().current_attempt_scheduled_time
+    return max(datetime.now(UTC), scheduled)
+
+
+def _window_closed(request: NotificationRequest) -> NotificationResult | None:
+    """A `deferred` result when the contact window is closed now, else None."""
+    if request.timezone is None or request.jurisdiction is None:
+        return None
+    decision = check_contact_time(sending_instant(), request.timezone, request.jurisdiction)
+    if decision.allowed:
+        return None
+    return NotificationResult(
+        idempotency_key=request.idempotency_key,
+        channel=request.channel,
+        status="deferred",
+        until=decision.until,
+        rule=decision.rule,
+        detail="contact window closed at the moment of sending",
+    )

@@ -3,6 +3,13 @@
 import asyncpg
 
 
+async def get_attempt(conn: asyncpg.Connection, *, idempotency_key: str) -> asyncpg.Record | None:
+    """The attempt under `idempotency_key`, or None if none was reserved."""
+    return await conn.fetchrow(
+        "SELECT * FROM contact_attempts WHERE idempotency_key = $1", idempotency_key
+    )
+
+
 async def get_or_create_attempt(
     conn: asyncpg.Connection,
     *,
