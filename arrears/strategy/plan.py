@@ -116,6 +116,14 @@ class CaseFlags:
     has_open_dispute: bool = False
     in_hardship: bool = False
     done: Mapping[EscalationStep, int] = field(default_factory=dict)
+    agreements_hold_all: bool = False
+    """An active promise, plan, hardship pause or dispute holds back every escalation,
+    whatever its `blocked_by` lists (cases started before this rule leave it False)."""
+
+    def holds(self, blocked_by: list[Blocker]) -> bool:
+        """Whether an escalation blocked by `blocked_by` is held back now."""
+        active = self.active_blockers()
+        return bool(active) if self.agreements_hold_all else bool(active & set(blocked_by))
 
     def active_blockers(self) -> set[Blocker]:
         active: dict[Blocker, bool] = {
@@ -143,12 +151,11 @@ def escalations_due(
     `dpd` reaches its DPD for the tier, unless it was taken already, needs a refusal that
     has not happened, is blocked by an active promise, plan, dispute or hardship pause, or
     waits on another escalation not yet taken or taken less than `wait_days` ago."""
-    blockers = flags.active_blockers()
     due: list[EscalationDue] = []
     for step, rule in strategy.escalations.items():
         if step in flags.done or dpd < rule.dpd.of(tier):
             continue
-        if (rule.requires_refusal and not flags.refused) or blockers & set(rule.blocked_by):
+        if (rule.requires_refusal and not flags.refused) or flags.holds(rule.blocked_by):
             continue
         if rule.after is not None:
             taken_at = flags.done.get(rule.after.step)
@@ -164,12 +171,11 @@ def next_escalation_dpd(
     """The first DPD after `dpd` at which `escalations_due` has something to take while
     `flags` stay as they are, or None if nothing would ever fall due. A step waiting on
     another not yet taken counts only once that one is taken (a change of `flags`)."""
-    blockers = flags.active_blockers()
     candidates: list[int] = []
     for step, rule in strategy.escalations.items():
         if step in flags.done:
             continue
-        if (rule.requires_refusal and not flags.refused) or blockers & set(rule.blocked_by):
+        if (rule.requires_refusal and not flags.refused) or flags.holds(rule.blocked_by):
             continue
         due_from = rule.dpd.of(tier)
         if rule.after is not None:

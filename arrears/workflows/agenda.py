@@ -42,6 +42,7 @@ def escalation_flags(state: CaseState, now: datetime) -> rules.CaseFlags:
         has_open_dispute=False,
         in_hardship=state.in_hardship(now),
         done=state.escalations_done,
+        agreements_hold_all=state.agreements_hold_every_escalation,
     )
 
 

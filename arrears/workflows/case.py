@@ -49,10 +49,16 @@ with workflow.unsafe.imports_passed_through():
     from arrears.workflows.effects import CaseEffects
     from arrears.workflows.foundation import FoundationSteps
     from arrears.workflows.strategy_steps import StrategySteps
+    from arrears.workflows.turns import StrategyTurns
 
 
 SLEEP_UNTIL_DUE = "sleep-until-due"
 """Patch id: strategy-driven cases sleep until something is due (`agenda`)."""
+
+ONE_STEP_AT_A_TIME = "one-step-at-a-time"
+"""Patch id: strategy-driven cases take one effect at a time and decide again after every
+await (`StrategyTurns`); every message leaves through the door (`door`), an escalation's
+notice counts once sent, and agreements hold back every escalation."""
 
 
 @workflow.defn(name="CollectionCase")
@@ -246,6 +252,9 @@ class CollectionCase:
         when_due = workflow.patched(SLEEP_UNTIL_DUE)
         if when_due:
             self._publish_case_facts()
+        if when_due and workflow.patched(ONE_STEP_AT_A_TIME):
+            await self._run_steps(start)
+            return
         if start.carried is None:
             await self._effects.sync()
             if state.is_open:
@@ -271,6 +280,28 @@ class CollectionCase:
                 break
             if self._history_is_long():
                 await self._continue_as_new(start)
+            await self._wait_until(wake)
+
+    async def _run_steps(self, start: CaseStart) -> None:
+        """The case's life, one effect at a time (`StrategyTurns.step`); when nothing is to
+        be done it records, syncs and sleeps until something is due or a command arrives."""
+        state = self._state
+        state.agreements_hold_every_escalation = True
+        turns = StrategyTurns(state, self._effects)
+        if start.carried is None:
+            # The customer's record must exist before any contact reads it.
+            await self._effects.sync()
+        while state.is_open:
+            if await turns.step():
+                continue
+            wake = self._strategy_steps.plan_wake_when_due()
+            self._publish()
+            await self._effects.sync()
+            if not state.is_open:
+                break
+            if self._history_is_long():
+                await self._continue_as_new(start)
+            # Returns at once if a handler recorded anything during the sync.
             await self._wait_until(wake)
 
     def _history_is_long(self) -> bool:

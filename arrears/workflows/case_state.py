@@ -39,13 +39,20 @@ from arrears.workflows.money import Ledger, apply_payment
 
 
 class PendingContact(BaseModel):
-    """A contact the strategy asked for, waiting for its time (and the contact window)."""
+    """A contact the strategy asked for, waiting for its time (and the contact window).
+
+    `fallback` lists the channels to try, in order, when this one cannot reach the customer
+    (no address on file, or ceased). `notice` names the escalation this message gives
+    notice of (`bureau_pre_notice`): that escalation counts only once the notice is sent.
+    """
 
     step_key: str
     channel: Channel
     template: str
     not_before: UtcDatetime
     deferred: bool = False
+    fallback: list[Channel] = Field(default_factory=list)
+    notice: str | None = None
 
 
 class CaseState(CaseCommands, BaseModel):
@@ -76,6 +83,11 @@ class CaseState(CaseCommands, BaseModel):
     contacts_done: set[str] = Field(default_factory=set)
     pending_contacts: list[PendingContact] = Field(default_factory=list)
     escalations_done: dict[str, int] = Field(default_factory=dict)
+    notices_undelivered: set[str] = Field(default_factory=set)
+    agreements_hold_every_escalation: bool = False
+    """Set by runs that hold back every escalation, write-off included, while a promise,
+    plan, hardship pause or dispute is active, whatever the strategy's `blocked_by` says;
+    runs from before that rule keep the strategy's own blockers (their histories replay)."""
     timeline: list[TimelineEvent] = Field(default_factory=list)
     unsynced_payments: list[PaymentRecord] = Field(default_factory=list)
     synced_events: int = 0

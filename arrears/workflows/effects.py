@@ -77,9 +77,14 @@ class CaseEffects:
             retry_policy=PATIENT,
         )
 
-    async def notify(self, key: str, channel: Channel, template: str) -> NotificationResult:
+    async def notify(
+        self, key: str, channel: Channel, template: str, *, at_the_door: bool = False
+    ) -> NotificationResult:
+        """Send one message under `key`. `at_the_door`: the send checks the contact window
+        again at the moment it hands the message over, and defers if it has closed."""
         state = self._state
         opening = state.opening
+        window = {"timezone": state.tz, "jurisdiction": opening.jurisdiction} if at_the_door else {}
         return await workflow.execute_activity_method(
             Notifier.send,
             NotificationRequest(
@@ -91,6 +96,7 @@ class CaseEffects:
                 currency=opening.currency,
                 amount_due=state.ledger.total,
                 due_date=opening.due_date,
+                **window,
             ),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=PATIENT,

@@ -1,7 +1,10 @@
-"""One turn of a strategy-driven case: contacts on the cadence, escalations, the next wake.
+"""One turn of a strategy-driven case as runs before `StrategyTurns` took it: contacts on
+the cadence, escalations, the next wake.
 
 Workflow-side code, run by `CollectionCase` on its own state; every answer comes from the
-case's strategy (`arrears.strategy`) and the contact-time rules.
+case's strategy (`arrears.strategy`) and the contact-time rules. Runs that predate the
+decide-after-every-await patch keep this behaviour so that their histories replay; new runs
+use `StrategyTurns`, which shares `plan_wake_when_due`.
 """
 
 from datetime import datetime, timedelta
@@ -14,10 +17,8 @@ from arrears.workflows.agenda import escalation_flags, next_due
 from arrears.workflows.calendar import next_local_midnight, start_of_local_day
 from arrears.workflows.case_state import CaseState, PendingContact
 from arrears.workflows.compliance import check_contact_time
+from arrears.workflows.door import queue_cadence
 from arrears.workflows.effects import CaseEffects
-
-TEMPLATES = {"reminder": "reminder", "call": "collection_call"}
-"""Message template by stage (default `collection_notice`) and for agent calls."""
 
 ESCALATION_EVENTS = {
     "bureau_pre_notice": "bureau_prenotice",
@@ -33,31 +34,14 @@ class StrategySteps:
         self._effects = effects
 
     def queue_contacts(self, now: datetime, *, at_once: bool = False) -> None:
-        """Queue the contacts the cadence asks for today. They wait for the contact window
-        to open, except at case opening (`at_once`), where a deferral is recorded."""
+        """Queue the contacts the cadence asks for today (see `door.queue_cadence`); while
+        collection is paused or the stage makes no contact, drop those waiting."""
         state = self._state
         assert state.strategy is not None
         if state.pause_reason(now) or not rules.stage_rule(state.strategy, state.stage).contact:
             state.pending_contacts.clear()
             return
-        due = rules.contacts_due(state.strategy, state.stage, state.tier, state.days_in_stage(now))
-        pending = {p.step_key for p in state.pending_contacts}
-        window = check_contact_time(now, state.tz, state.opening.jurisdiction)
-        not_before = now if at_once or window.until is None else window.until
-        for contact in due:
-            if contact.step_key in state.contacts_done or contact.step_key in pending:
-                continue
-            template = TEMPLATES.get(
-                "call" if contact.channel == "call" else state.stage, "collection_notice"
-            )
-            state.pending_contacts.append(
-                PendingContact(
-                    step_key=contact.step_key,
-                    channel=contact.channel,
-                    template=template,
-                    not_before=not_before,
-                )
-            )
+        queue_cadence(state, now, at_once=at_once)
 
     async def contact(self, now: datetime) -> None:
         state = self._state
@@ -101,7 +85,9 @@ class StrategySteps:
 
     def _done(self, pending: PendingContact) -> None:
         self._state.contacts_done.add(pending.step_key)
-        self._state.pending_contacts.remove(pending)
+        # A handler may have dropped it while the send was awaited (a strategy migration).
+        if pending in self._state.pending_contacts:
+            self._state.pending_contacts.remove(pending)
 
     async def escalate(self, now: datetime) -> None:
         """Take the escalations the strategy says are due; none while a dispute is open."""
