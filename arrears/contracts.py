@@ -152,6 +152,10 @@ class CaseView(Contract):
     broken_promises: int = 0
     refused: bool = False
     escalations: list[str] = []
+    dpd_held_days: int = 0
+    """Days not counted in DPD: those a plan performed while the strategy froze DPD."""
+    dpd_frozen: bool = False
+    """DPD stands still now: a plan performs under a strategy that freezes DPD."""
 
 
 class Payment(Contract):

@@ -103,8 +103,10 @@ class CaseGateway:
             view = await handle.query(CollectionCase.view, rpc_timeout=ANSWER_TIMEOUT)
         except RPCError as error:
             raise self._map_rpc_error(error, loan_id) from error
-        if view.status == "open" and view.timezone is not None:
-            dpd = days_past_due(view.due_date, datetime.now(UTC), view.timezone)
+        if view.status == "open" and view.timezone is not None and not view.dpd_frozen:
+            dpd = days_past_due(
+                view.due_date, datetime.now(UTC), view.timezone, held_days=view.dpd_held_days
+            )
             view = view.model_copy(update={"dpd": dpd})
         return view
 

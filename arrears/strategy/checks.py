@@ -5,6 +5,7 @@ path, so one load reports them all; the loader refuses a strategy that has any.
 """
 
 import itertools
+from typing import get_args
 
 from arrears.strategy.model import (
     LEGAL_MAX_PLAN_MONTHS,
@@ -24,7 +25,8 @@ _CHAINS: tuple[tuple[EscalationStep, ...], ...] = (
     ("lawyer_letter", "litigation_referral", "write_off"),
 )
 _LEGAL_TRACK: tuple[EscalationStep, ...] = ("lawyer_letter", "litigation_referral")
-_LEGAL_TRACK_BLOCKERS: frozenset[Blocker] = frozenset({"promise", "plan", "dispute"})
+_AGREEMENTS: frozenset[Blocker] = frozenset(get_args(Blocker))
+"""An active promise, plan, hardship pause or dispute holds back every escalation."""
 
 
 def _stage_problems(strategy: Strategy) -> list[Problem]:
@@ -72,9 +74,9 @@ def _escalation_problems(strategy: Strategy) -> list[Problem]:
             problems.append((f"{at}.after", "a bureau report must wait after the pre-notice"))
         if step in _LEGAL_TRACK and not rule.requires_refusal:
             problems.append((f"{at}.requires_refusal", "the legal track is only for refusers"))
-        if step in _LEGAL_TRACK and (missing := _LEGAL_TRACK_BLOCKERS - set(rule.blocked_by)):
+        if missing := _AGREEMENTS - set(rule.blocked_by):
             problems.append(
-                (f"{at}.blocked_by", f"the legal track must stop for {sorted(missing)}")
+                (f"{at}.blocked_by", f"every escalation must be held back by {sorted(missing)}")
             )
         if rule.after is None:
             continue

@@ -142,6 +142,12 @@ class Strategy(Rule):
     A promise is kept if paid by its date plus `promise_tolerance_days`, and its date may
     lie at most `promise_max_horizon_days` ahead. A jurisdiction missing from
     `plan_max_months` gets no instalment plans.
+
+    `dpd_during_plan` says how days past due behave while an agreed plan performs:
+    `frozen`, they stop counting (no stage change or escalation falls due, and a plan can
+    run to term however long it is), and if the plan breaks they count on from where they
+    stood; `counting`, they go on counting. Either way an active plan, promise, hardship
+    pause or dispute holds back every escalation, write-off included.
     """
 
     version: str = Field(pattern=VERSION_PATTERN)
@@ -150,6 +156,7 @@ class Strategy(Rule):
     promise_tolerance_days: PositiveDays
     promise_max_horizon_days: PositiveDays
     hardship_cooling_off_days: PositiveDays
+    dpd_during_plan: Literal["counting", "frozen"] = "counting"
     plan_max_months: dict[Jurisdiction, Months] = Field(min_length=1)
     stages: list[StageRule] = Field(min_length=1)
     escalations: dict[EscalationStep, EscalationRule] = Field(default_factory=dict)

@@ -75,13 +75,14 @@ def next_due(state: CaseState, now: datetime) -> Due:
 def _day_bound(state: CaseState, now: datetime, today: date) -> list[tuple[date, str]]:
     strategy = state.strategy
     assert strategy is not None
-    due_date = state.opening.due_date
+    due_date = state.counting_due_date
     days: list[tuple[date, str]] = []
+    frozen = state.dpd_frozen_on is not None
     stage_dpd = rules.next_stage_dpd(strategy, state.dpd, refused=state.refused)
-    if stage_dpd is not None:
+    if stage_dpd is not None and not frozen:
         kind = "grace_ends" if state.stage == "reminder" else "stage_change"
         days.append((due_date + timedelta(days=stage_dpd), kind))
-    if state.dispute is None:
+    if state.dispute is None and not frozen:
         flags = escalation_flags(state, now)
         escalation_dpd = rules.next_escalation_dpd(strategy, state.dpd, state.tier, flags)
         if escalation_dpd is not None:

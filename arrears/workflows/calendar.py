@@ -14,9 +14,11 @@ def local_date(instant: datetime, tz: str) -> date:
     return instant.astimezone(ZoneInfo(tz)).date()
 
 
-def days_past_due(due_date: date, instant: datetime, tz: str) -> int:
-    """Days past due at `instant` in the customer's zone; 0 on the due date itself."""
-    return max(0, (local_date(instant, tz) - due_date).days)
+def days_past_due(due_date: date, instant: datetime, tz: str, *, held_days: int = 0) -> int:
+    """Days past due at `instant` in the customer's zone; 0 on the due date itself.
+    `held_days` are days not counted (those an agreed plan performed under a strategy that
+    freezes DPD while a plan performs)."""
+    return max(0, (local_date(instant, tz) - due_date).days - held_days)
 
 
 def next_local_midnight(instant: datetime, tz: str) -> datetime:

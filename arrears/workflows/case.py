@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -71,6 +72,7 @@ class CollectionCase:
         self._effects = CaseEffects(self._state, customer_synced=start.carried is not None)
         self._strategy_steps = StrategySteps(self._state, self._effects)
         self._published: tuple[str, str, int] | None = None
+        self._published_hold: tuple[int, bool] = (0, False)
 
     @workflow.run
     async def run(self, start: CaseStart) -> CaseOutcome:
@@ -363,6 +365,18 @@ class CollectionCase:
                 ids.DPD.value_set(state.dpd),
             ]
         )
+        hold = (state.dpd_held_days, state.dpd_frozen_on is not None)
+        if hold != self._published_hold:
+            self._published_hold = hold
+            workflow.upsert_search_attributes([self._overdue_since()])
+
+    def _overdue_since(self) -> SearchAttributeUpdate:
+        """When DPD 1 began, counting the held days; unset while DPD is frozen, so that
+        listings read the frozen DPD (`ArrearsDpd`) instead."""
+        state = self._state
+        if state.dpd_frozen_on is not None:
+            return ids.OVERDUE_SINCE.value_unset()
+        return ids.OVERDUE_SINCE.value_set(overdue_since(state.counting_due_date, state.tz))
 
     def _publish_case_facts(self) -> None:
         """What does not change from day to day: the instant DPD 1 began, so visibility can
@@ -370,11 +384,9 @@ class CollectionCase:
         strategy version."""
         state = self._state
         assert state.strategy is not None
+        self._published_hold = (state.dpd_held_days, state.dpd_frozen_on is not None)
         workflow.upsert_search_attributes(
-            [
-                ids.OVERDUE_SINCE.value_set(overdue_since(state.opening.due_date, state.tz)),
-                ids.STRATEGY.value_set(state.strategy.version),
-            ]
+            [self._overdue_since(), ids.STRATEGY.value_set(state.strategy.version)]
         )
 
     # The foundation ladder, for cases opened without a strategy.

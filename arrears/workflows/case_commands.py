@@ -134,6 +134,9 @@ class CaseCommands:
             kind=command.kind, instalments=schedule, agreed_at=now, paid_before=self.paid
         )
         self.hardship_until = None
+        frozen = self.strategy is not None and self.strategy.dpd_during_plan == "frozen"
+        if frozen:
+            self.dpd_frozen_on = self.today(now)
         self.record(
             now,
             "plan_agreed",
@@ -141,6 +144,8 @@ class CaseCommands:
             instalments=len(schedule),
             first_due_date=command.first_due_date,
             total=self.ledger.total,
+            dpd_frozen=frozen or None,
+            rule="strategy.dpd_during_plan" if frozen else None,
             **self._version(),
         )
         return True

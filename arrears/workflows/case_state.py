@@ -84,6 +84,10 @@ class CaseState(CaseCommands, BaseModel):
     pending_contacts: list[PendingContact] = Field(default_factory=list)
     escalations_done: dict[str, int] = Field(default_factory=dict)
     notices_undelivered: set[str] = Field(default_factory=set)
+    dpd_held_days: int = 0
+    """Days not counted in DPD: those a plan performed under `dpd_during_plan: frozen`."""
+    dpd_frozen_on: date | None = None
+    """The customer-local day DPD froze, while a plan performs under `frozen`."""
     agreements_hold_every_escalation: bool = False
     """Set by runs that hold back every escalation, write-off included, while a promise,
     plan, hardship pause or dispute is active, whatever the strategy's `blocked_by` says;
@@ -130,6 +134,20 @@ class CaseState(CaseCommands, BaseModel):
     def tier(self) -> RiskTier:
         """The risk tier that picks the strategy's path; medium until the case is scored."""
         return self.risk.tier if self.risk else "medium"
+
+    def days_past_due(self, now: datetime) -> int:
+        """DPD at `now`, customer-local, less the days held (frozen while a plan performs)."""
+        counted_to = now
+        if self.dpd_frozen_on is not None:
+            counted_to = calendar.start_of_local_day(self.dpd_frozen_on, self.tz)
+        return calendar.days_past_due(
+            self.opening.due_date, counted_to, self.tz, held_days=self.dpd_held_days
+        )
+
+    @property
+    def counting_due_date(self) -> date:
+        """The due date DPD now counts from: the real one moved on by the held days."""
+        return self.opening.due_date + timedelta(days=self.dpd_held_days)
 
     def today(self, now: datetime) -> date:
         return calendar.local_date(now, self.tz)
@@ -216,6 +234,7 @@ class CaseState(CaseCommands, BaseModel):
         plan = self.plan
         if plan and plan.status == "performing" and self.ledger.total == 0:
             plan.status = "completed"
+            self.thaw_dpd(now)
             self.record(now, "plan_completed", **self._version())
         if not self.is_open:
             return
@@ -239,7 +258,7 @@ class CaseState(CaseCommands, BaseModel):
 
     def advance_clock(self, now: datetime) -> bool:
         """Re-read DPD and stage at `now`. Returns whether the stage changed."""
-        self.dpd = calendar.days_past_due(self.opening.due_date, now, self.tz)
+        self.dpd = self.days_past_due(now)
         if self.strategy is None:
             stage = stage_for(self.dpd)
         else:
@@ -286,11 +305,26 @@ class CaseState(CaseCommands, BaseModel):
             owed = sum(i.amount for i in plan.instalments if i.due_date + tolerance < today)
             if self.paid - plan.paid_before < owed:
                 plan.status = "broken"
-                self.record(now, "plan_broken", rule="plan.missed_instalment", **self._version())
+                self.thaw_dpd(now)
+                self.record(
+                    now,
+                    "plan_broken",
+                    rule="plan.missed_instalment",
+                    dpd=self.dpd if self.dpd_held_days else None,
+                    **self._version(),
+                )
         if self.hardship_until is not None and today >= self.hardship_until:
             self.hardship_until = None
             self.record(now, "hardship_ended", **self._version())
             self.make_offers(now, hardship=True)
+
+    def thaw_dpd(self, now: datetime) -> None:
+        """DPD counts again from where it stood: the days it was frozen are held."""
+        if self.dpd_frozen_on is None:
+            return
+        self.dpd_held_days += (self.today(now) - self.dpd_frozen_on).days
+        self.dpd_frozen_on = None
+        self.dpd = self.days_past_due(now)
 
     def _mark_refusing(self, now: datetime, rule: str) -> None:
         self.refused = True
@@ -340,7 +374,7 @@ class CaseState(CaseCommands, BaseModel):
         `now` (a case sleeping until something is due last counted it when it woke)."""
         dpd = self.dpd
         if now is not None and self.is_open:
-            dpd = calendar.days_past_due(self.opening.due_date, now, self.tz)
+            dpd = self.days_past_due(now)
         return CaseView(
             loan_id=self.loan_id,
             status=self.status,
@@ -365,6 +399,8 @@ class CaseState(CaseCommands, BaseModel):
             broken_promises=self.broken_promises,
             refused=self.refused,
             escalations=list(self.escalations_done),
+            dpd_held_days=self.dpd_held_days,
+            dpd_frozen=self.dpd_frozen_on is not None,
         )
 
 

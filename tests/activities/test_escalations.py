@@ -23,7 +23,7 @@ async def test_a_retried_hand_off_is_recorded_once(pool: asyncpg.Pool):
         currency="CNY",
         balance=512_000,
         rule="escalations.lawyer_letter.dpd.medium",
-        strategy_version="2026.11-1",
+        strategy_version="2026.12-1",
     )
     env = ActivityEnvironment()
     await env.run(Escalations(pool).hand_off, handoff)
@@ -40,7 +40,7 @@ async def test_a_retried_hand_off_is_recorded_once(pool: asyncpg.Pool):
             "dpd": 75,
             "balance": 512_000,
             "rule": "escalations.lawyer_letter.dpd.medium",
-            "strategy_version": "2026.11-1",
+            "strategy_version": "2026.12-1",
         }
     ]
 

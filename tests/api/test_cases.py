@@ -44,7 +44,7 @@ async def test_case_view_has_risk_and_next_action_once_scored(api: httpx.AsyncCl
     assert view["risk"]["tier"] in {"low", "medium", "high"}
     assert view["risk"]["reasons"]
     assert view["next_action"]["kind"] in {"grace_ends", "contact_sms", "contact_email"}
-    assert view["strategy_version"] == "2026.11-1"
+    assert view["strategy_version"] == "2026.12-1"
     assert "customer" not in view and "phone" not in str(view)
 
 

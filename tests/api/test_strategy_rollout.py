@@ -53,7 +53,7 @@ async def test_only_an_admin_moves_a_case_and_only_to_the_served_strategy(
     wrong = await api.post(url, json={**body, "to_version": "2027.01-1"}, headers=auth("admin"))
     assert wrong.status_code == 422
     assert wrong.json()["error"] == "strategy_not_served"
-    assert "runs strategy 2026.11-1" in wrong.json()["detail"]
+    assert "runs strategy 2026.12-1" in wrong.json()["detail"]
     bad_ref = await api.post(
         url, json={**body, "change_ref": "4111111111111111"}, headers=auth("admin")
     )

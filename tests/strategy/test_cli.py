@@ -15,7 +15,7 @@ def run(*args: str, **env: str):
 
 def test_check_names_the_version_and_stages_of_a_good_file(tmp_path):
     path = tmp_path / "s.yaml"
-    path.write_text(_default_text().replace("2026.11-1", "2026.12-9"))
+    path.write_text(_default_text().replace("2026.12-1", "2026.12-9"))
 
     result = run("check", str(path))
 
@@ -45,7 +45,7 @@ def test_check_of_a_missing_file_exits_2_saying_so(tmp_path):
     [
         (["--from-version", 'x" OR 1=1', "--change-ref", "CHG-1"], "not a strategy version"),
         (["--from-version", "2026.10-1", "--change-ref", "4111111111111111"], "change-ref"),
-        (["--from-version", "2026.11-1", "--change-ref", "CHG-1"], "serves 2026.11-1 already"),
+        (["--from-version", "2026.12-1", "--change-ref", "CHG-1"], "serves 2026.12-1 already"),
     ],
 )
 def test_migrate_refuses_bad_arguments_before_touching_any_case(args, named):

@@ -13,7 +13,7 @@ from tests.strategy.builders import default_data
 def test_default_strategy_ships_with_the_package_and_validates() -> None:
     strategy = load_default()
 
-    assert strategy.version == "2026.11-1"
+    assert strategy.version == "2026.12-1"
     assert [stage.name for stage in strategy.stages] == [
         "reminder",
         "early",
@@ -108,7 +108,7 @@ def test_a_yaml_number_where_text_is_expected_asks_for_quotes() -> None:
     text = (Path(__file__).parents[2] / "arrears/strategy/default.yaml").read_text("utf-8")
 
     with pytest.raises(StrategyError, match=r"^default.yaml: version: must be a string"):
-        loads(text.replace('"2026.11-1"', "2026.11"), source="default.yaml")
+        loads(text.replace('"2026.12-1"', "2026.11"), source="default.yaml")
 
 
 def test_a_file_of_another_kind_or_missing_is_refused(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from arrears.contracts import RiskTier, Stage
 from arrears.strategy import (
     CaseFlags,
     ContactDue,
+    Strategy,
     cadence_for,
     contacts_due,
     cooling_off_ends,
@@ -198,14 +199,35 @@ def test_escalations_name_their_rule_and_the_strategy_version() -> None:
     (due,) = escalations_due(STRATEGY, 61, "high", CaseFlags())
 
     assert due.rule == "escalations.bureau_pre_notice.dpd.high"
-    assert due.strategy_version == "2026.11-1"
+    assert due.strategy_version == "2026.12-1"
 
 
-def test_hardship_holds_escalations_back_but_not_write_off() -> None:
-    assert _due(70, "high", in_hardship=True) == []
+AGREEMENTS = ["has_active_promise", "has_active_plan", "has_open_dispute", "in_hardship"]
+
+
+@pytest.mark.parametrize("agreement", AGREEMENTS)
+def test_an_agreement_holds_back_every_escalation_write_off_included(agreement: str) -> None:
     taken = dict.fromkeys(["bureau_pre_notice", "bureau_report"], 61)
 
-    assert _due(180, "low", in_hardship=True, done=taken) == ["write_off"]
+    assert _due(70, "high", **{agreement: True}) == []
+    assert _due(180, "low", done=taken, **{agreement: True}) == []
+    assert _due(180, "low", done=taken) == ["write_off"]
+
+
+def test_cases_that_hold_every_escalation_ignore_a_strategy_that_lists_fewer_blockers() -> None:
+    """A strategy from before the rule (write-off without blockers) still cannot write off
+    a performing plan in runs that hold every escalation back."""
+    data = default_data()
+    del data["escalations"]["write_off"]["blocked_by"]
+    lax = Strategy.model_validate(data)
+    taken = dict.fromkeys(["bureau_pre_notice", "bureau_report"], 61)
+
+    def due(**flags: Any) -> list[str]:
+        return [d.step for d in escalations_due(lax, 180, "low", CaseFlags(done=taken, **flags))]
+
+    assert due(has_active_plan=True) == ["write_off"]
+    assert due(has_active_plan=True, agreements_hold_all=True) == []
+    assert due(agreements_hold_all=True) == ["write_off"]
 
 
 @given(dpd=st.integers(0, 220), refused=st.booleans())

@@ -231,9 +231,15 @@ CASES = [
     ),
     pytest.param(
         _set("escalations.litigation_referral.blocked_by", ["hardship"]),
-        "escalations.litigation_referral.blocked_by: the legal track must stop for ['dispute', "
-        "'plan', 'promise']",
+        "escalations.litigation_referral.blocked_by: every escalation must be held back by "
+        "['dispute', 'plan', 'promise']",
         id="legal blockers",
+    ),
+    pytest.param(
+        _set("escalations.write_off.blocked_by", []),
+        "escalations.write_off.blocked_by: every escalation must be held back by "
+        "['dispute', 'hardship', 'plan', 'promise']",
+        id="write-off held back by agreements",
     ),
     pytest.param(
         _drop("escalations.write_off.dpd.medium"),
@@ -308,4 +314,4 @@ def test_each_rule_names_the_field_path_and_the_problem(change: Change, line: st
 
 
 def test_the_default_data_itself_passes_every_rule() -> None:
-    assert from_data(default_data(), source="default.yaml").version == "2026.11-1"
+    assert from_data(default_data(), source="default.yaml").version == "2026.12-1"

@@ -19,9 +19,9 @@ DEFAULT = load_default()
 
 
 def earlier_mid_stage() -> Strategy:
-    """Version 2026.12-1: the mid stage (agent calls for everyone) from DPD 15, not 31."""
+    """Version 2027.01-1: the mid stage (agent calls for everyone) from DPD 15, not 31."""
     data = default_data()
-    data["version"] = "2026.12-1"
+    data["version"] = "2027.01-1"
     next(stage for stage in data["stages"] if stage["name"] == "mid")["from_dpd"] = 15
     return from_data(data)
 
@@ -40,23 +40,23 @@ async def test_a_migrated_case_follows_the_new_strategy_from_its_next_step(runne
         await runner.env.sleep(timedelta(days=5))
         timeline = await events(handle)
 
-    assert outcome.accepted and outcome.case.strategy_version == "2026.12-1"
+    assert outcome.accepted and outcome.case.strategy_version == "2027.01-1"
     assert not again.accepted
     (migrated,) = [e for e in timeline if e.type == "strategy_migrated"]
     assert migrated.model_extra == {
         **migrated.model_extra,
-        "from_version": "2026.11-1",
-        "to_version": "2026.12-1",
+        "from_version": "2026.12-1",
+        "to_version": "2027.01-1",
         "change_ref": "CHG-77",
     }
     assert migrated.rule == "strategy.migration"
     later = after(timeline, "strategy_migrated")
     stage = next(e for e in later if e.type == "stage_changed")
-    # Under 2026.11-1 the case would have stayed in `early` until DPD 31.
+    # Under 2026.12-1 the case would have stayed in `early` until DPD 31.
     assert stage.model_extra["stage"] == "mid" and stage.model_extra["dpd"] == 15
-    assert stage.model_extra["strategy"] == "2026.12-1"
+    assert stage.model_extra["strategy"] == "2027.01-1"
     assert all(
-        e.model_extra.get("strategy") in (None, "2026.12-1")
+        e.model_extra.get("strategy") in (None, "2027.01-1")
         for e in later
         if e.type != "offer_made"
     )
