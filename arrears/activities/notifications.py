@@ -69,7 +69,7 @@ class Notifier:
             earlier = await contacts.get_attempt(conn, idempotency_key=key)
         if earlier is not None and earlier["status"] != "pending":
             return _outcome(request, earlier["status"], earlier["detail"])
-        deferred = _window_closed(request)
+        deferred = window_deferral(request)
         if deferred is not None:
             return deferred
         async with self._pool.acquire() as conn, conn.transaction():
@@ -144,7 +144,7 @@ def sending_instant() -> datetime:
     return max(datetime.now(UTC), scheduled)
 
 
-def _window_closed(request: NotificationRequest) -> NotificationResult | None:
+def window_deferral(request: NotificationRequest) -> NotificationResult | None:
     """A `deferred` result when the contact window is closed now, else None."""
     if request.timezone is None or request.jurisdiction is None:
         return None

@@ -72,7 +72,7 @@ class CollectionCase:
         self._effects = CaseEffects(self._state, customer_synced=start.carried is not None)
         self._strategy_steps = StrategySteps(self._state, self._effects)
         self._published: tuple[str, str, int] | None = None
-        self._published_hold: tuple[int, bool] = (0, False)
+        self._published_held_days = 0
 
     @workflow.run
     async def run(self, start: CaseStart) -> CaseOutcome:
@@ -365,17 +365,15 @@ class CollectionCase:
                 ids.DPD.value_set(state.dpd),
             ]
         )
-        hold = (state.dpd_held_days, state.dpd_frozen_on is not None)
-        if hold != self._published_hold:
-            self._published_hold = hold
+        if state.dpd_held_days != self._published_held_days:
+            self._published_held_days = state.dpd_held_days
             workflow.upsert_search_attributes([self._overdue_since()])
 
     def _overdue_since(self) -> SearchAttributeUpdate:
-        """When DPD 1 began, counting the held days; unset while DPD is frozen, so that
-        listings read the frozen DPD (`ArrearsDpd`) instead."""
+        """When DPD 1 began, moved on by the days DPD was held (frozen while a plan
+        performed). While DPD is frozen it keeps its last value: listings count such a case
+        as if its DPD went on (unsetting it breaks the time-skipping server's answers)."""
         state = self._state
-        if state.dpd_frozen_on is not None:
-            return ids.OVERDUE_SINCE.value_unset()
         return ids.OVERDUE_SINCE.value_set(overdue_since(state.counting_due_date, state.tz))
 
     def _publish_case_facts(self) -> None:
@@ -384,7 +382,7 @@ class CollectionCase:
         strategy version."""
         state = self._state
         assert state.strategy is not None
-        self._published_hold = (state.dpd_held_days, state.dpd_frozen_on is not None)
+        self._published_held_days = state.dpd_held_days
         workflow.upsert_search_attributes(
             [self._overdue_since(), ids.STRATEGY.value_set(state.strategy.version)]
         )

@@ -1,7 +1,10 @@
 import pytest
-from temporalio.testing import WorkflowEnvironment
 
-from tests.workflows.harness import CaseRunner
+pytest.register_assert_rewrite("tests.workflows.story")
+
+from temporalio.testing import WorkflowEnvironment  # noqa: E402
+
+from tests.workflows.harness import CaseRunner  # noqa: E402
 
 
 @pytest.fixture

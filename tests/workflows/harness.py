@@ -17,7 +17,7 @@ from arrears.strategy import Strategy
 from arrears.workflows.case import CollectionCase
 from arrears.workflows.case_state import CaseStart
 from tests.factories import opening
-from tests.workflows.fakes import FakeActivities
+from tests.workflows.blocking import BlockingActivities
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -57,7 +57,8 @@ async def eventually(check, attempts: int = 250) -> None:
 class CaseRunner:
     def __init__(self, env: WorkflowEnvironment) -> None:
         self.env = env
-        self.fakes = FakeActivities()
+        self.blocking = BlockingActivities()
+        self.fakes = self.blocking.fakes
         self.task_queue = f"tq-{uuid.uuid4()}"
         self.handles: list[WorkflowHandle] = []
 
@@ -72,12 +73,13 @@ class CaseRunner:
             self.env.client,
             task_queue=self.task_queue,
             workflows=[CollectionCase],
-            activities=self.fakes.all,
+            activities=self.blocking.all,
         )
         async with worker:
             try:
                 yield worker
             finally:
+                self.blocking.release_all()
                 await self.terminate_running()
 
     async def start(self, strategy: Strategy | None = None, **overrides) -> WorkflowHandle:

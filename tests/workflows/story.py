@@ -1,0 +1,117 @@
+"""Checks that hold for every case at every quiet moment, whatever the timing: its workflow
+tasks never failed, and its timeline tells the same story as its state."""
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHandle
+
+from arrears.contracts import CaseView, TimelineEvent
+from arrears.workflows.case import CollectionCase
+
+ESCALATION_OF_EVENT = {
+    "bureau_prenotice": "bureau_pre_notice",
+    "bureau_reported": "bureau_report",
+    "lawyer_letter": "lawyer_letter",
+    "litigation_referred": "litigation_referral",
+}
+
+
+async def idle(handle: WorkflowHandle) -> None:
+    """Wait (in real time) until the case has no workflow task and no activity in flight."""
+    for _ in range(500):
+        raw = (await handle.describe()).raw_description
+        if not raw.HasField("pending_workflow_task") and not raw.pending_activities:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("case did not become idle")
+
+
+async def failed_workflow_tasks(handle: WorkflowHandle) -> list[str]:
+    """The failures of the case's workflow tasks, if any ever failed."""
+    failed = EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
+    return [
+        e.workflow_task_failed_event_attributes.failure.message
+        async for e in handle.fetch_history_events()
+        if e.event_type == failed
+    ]
+
+
+def assert_story_matches_state(view: CaseView, timeline: list[TimelineEvent]) -> None:
+    """The state a reader would rebuild from the timeline is the state the case has."""
+    kinds = [e.type for e in timeline]
+    extra = [e.model_extra or {} for e in timeline]
+
+    assert (view.status == "closed") == ("case_closed" in kinds)
+    assert kinds.count("case_closed") <= 1
+
+    applied = Counter(
+        x["payment_id"] for e, x in zip(timeline, extra, strict=True) if e.type == "payment_applied"
+    )
+    assert all(n == 1 for n in applied.values()), f"a payment applied twice: {applied}"
+    amounts = sum(
+        x["amount"] for e, x in zip(timeline, extra, strict=True) if e.type == "payment_applied"
+    )
+    assert view.paid + view.excess == amounts
+
+    opened = kinds.count("dispute_opened")
+    rejected = sum(
+        1
+        for e, x in zip(timeline, extra, strict=True)
+        if e.type == "dispute_resolved" and x["outcome"] == "rejected"
+    )
+    assert (view.dispute is not None) == (opened > rejected)
+
+    ceased = {
+        c
+        for e, x in zip(timeline, extra, strict=True)
+        if e.type == "contact_ceased"
+        for c in x["channels"]
+    }
+    assert set(view.ceased_channels) == ceased
+
+    promise_events = [
+        (e.type, x["promise_id"])
+        for e, x in zip(timeline, extra, strict=True)
+        if e.type in ("promise_made", "promise_kept", "promise_broken")
+    ]
+    if view.promise is not None:
+        last_of_promise = [t for t, pid in promise_events if pid == view.promise.promise_id][-1]
+        expected = {"promise_made": "active", "promise_kept": "kept", "promise_broken": "broken"}
+        assert expected[last_of_promise] == view.promise.status
+    else:
+        assert not promise_events
+
+    taken = {ESCALATION_OF_EVENT[e.type] for e in timeline if e.type in ESCALATION_OF_EVENT}
+    if view.closed_reason == "written_off":
+        taken.add("write_off")
+    assert set(view.escalations) == taken
+
+    stages = [
+        x["stage"]
+        for e, x in zip(timeline, extra, strict=True)
+        if e.type in ("case_opened", "stage_changed")
+    ]
+    assert stages[-1] == view.stage
+
+    migrations = [
+        x["to_version"]
+        for e, x in zip(timeline, extra, strict=True)
+        if e.type == "strategy_migrated"
+    ]
+    if migrations:
+        assert view.strategy_version == migrations[-1]
+
+
+async def assert_case_is_sound(handle: WorkflowHandle, stored: Callable[[], list[str]]) -> None:
+    """No failed workflow task; the timeline matches the state; Postgres got it all
+    (`stored`: the event types Postgres keeps, read once the case is idle)."""
+    await idle(handle)
+    synced = stored()
+    assert await failed_workflow_tasks(handle) == []
+    view = await handle.query(CollectionCase.view)
+    timeline = (await handle.query(CollectionCase.timeline)).events
+    assert_story_matches_state(view, timeline)
+    assert synced == [e.type for e in timeline]
