@@ -1,7 +1,9 @@
 """`arrears dev`: Temporal dev server, Postgres, migrations, worker and API, supervised.
 
-Ctrl-C or SIGTERM stops every process it started, newest first. If any of them dies, the
-rest are stopped too and the command exits non-zero, so nothing half-runs unnoticed.
+The first start is all or nothing: if a process cannot start, the others are stopped and
+the command exits non-zero. Once the stack is up, a process that dies is started again
+with backoff while the rest keep running (`supervisor.py`). Ctrl-C or SIGTERM stops every
+process it started, newest first.
 """
 
 import asyncio
@@ -20,6 +22,7 @@ from arrears import migrate
 from arrears.codec import KeyRing
 from arrears.devstack.postgres import EmbeddedPostgres, ensure_database
 from arrears.devstack.processes import ManagedProcess
+from arrears.devstack.supervisor import Journal, Supervisor
 from arrears.devstack.temporal_server import TemporalDevServer
 from arrears.settings import ROLES
 
@@ -149,19 +152,8 @@ class DevStack:
         raise TimeoutError(f"api not ready at {url}:\n{api.log_tail()}")
 
     async def _supervise(self, stop: asyncio.Event) -> int:
-        while not stop.is_set():
-            for process in self.started:
-                code = process.exited()
-                if code is not None:
-                    self.console.print(
-                        f"[red]{process.name} exited with {code}; stopping the stack[/red]\n"
-                        f"{process.log_tail()}"
-                    )
-                    return 1
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=0.5)
-            except TimeoutError:
-                pass
+        journal = Journal(self.console, self.logs / "supervisor.log")
+        await Supervisor(list(self.started), journal).run(stop)
         self.console.print("stopping…")
         return 0
 
