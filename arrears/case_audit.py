@@ -10,24 +10,37 @@ Three checks, each independent of the others' sources:
 3. **Agreement.** The events the workflow sent to be recorded (the inputs of its
    `sync_case` activities, read from the history and decrypted) are, sequence number for
    sequence number, the rows in `audit_events`: nothing missing, nothing added, nothing
-   changed.
+   changed. And every event the workflow *recorded* (its timeline as the replay rebuilds
+   it: what its `timeline` query answers, with no worker needed) has reached
+   `audit_events`: an event the workflow recorded but whose `sync_case` has not completed
+   (PostgreSQL down, a sync that keeps failing) leaves the check **pending**, not holding.
 
-The report names the first problem of each check; it carries no personal data.
+The verdict is `holds` (all three hold), `fails` (one does not) or `pending` (nothing is
+wrong yet, but events the workflow recorded have not all reached PostgreSQL: audit again
+once its syncs complete). The report names the first problems of each check; it carries no
+personal data.
 """
 
 import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
+from temporalio import workflow
 from temporalio.api.common.v1 import Payloads
 from temporalio.client import Client, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
-from temporalio.worker import Replayer
+from temporalio.worker import (
+    ExecuteWorkflowInput,
+    Interceptor,
+    Replayer,
+    WorkflowInboundInterceptor,
+    WorkflowInterceptorClassInput,
+)
 
 from arrears import ids
-from arrears.contracts import CaseSync
+from arrears.contracts import CaseSync, TimelineEvent
 from arrears.errors import CaseNotFoundError
 from arrears.records import audit
 from arrears.workflows.case import CollectionCase
@@ -36,6 +49,10 @@ SYNC_ACTIVITY = "sync_case"
 _DECIDED = "workflow_task_completed_event_attributes"
 REPLAY_TIMEOUT = timedelta(seconds=60)
 """A replay takes milliseconds; one that takes this long is reported, not waited for."""
+DESCRIBE_TIMEOUT = timedelta(seconds=10)
+"""How long the audit waits to learn why a sync is pending; it reports without it."""
+
+Verdict = Literal["holds", "fails", "pending"]
 
 
 @dataclass
@@ -49,16 +66,33 @@ class AuditReport:
     chain_break: int | None = None
     """The sequence number of the first row that breaks the hash chain."""
     recorded_by_workflow: int = 0
+    """Events the workflow's completed `sync_case` activities recorded."""
+    timeline_events: int | None = None
+    """Events in the workflow's timeline as replayed; None when no run decided anything
+    (nothing recorded yet) or its replay failed."""
     disagreements: list[str] = field(default_factory=list)
     """Where the history and `audit_events` disagree, by sequence number."""
+    pending: list[str] = field(default_factory=list)
+    """Events the workflow recorded that `audit_events` cannot yet be checked against,
+    by sequence number: not yet written, or written by a sync not yet complete."""
+    sync_retrying: str | None = None
+    """Why the case's current `sync_case` has not completed, when Temporal says: its
+    attempt and the type of its last failure."""
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.replay_failures or self.chain_break is not None or self.disagreements:
+            return "fails"
+        return "pending" if self.pending else "holds"
 
     @property
     def ok(self) -> bool:
-        return not self.replay_failures and self.chain_break is None and not self.disagreements
+        return self.verdict == "holds"
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "loan_id": self.loan_id,
+            "verdict": self.verdict,
             "ok": self.ok,
             "runs": self.runs,
             "history_events": self.history_events,
@@ -66,7 +100,10 @@ class AuditReport:
             "chain_rows": self.chain_rows,
             "chain_break": self.chain_break,
             "recorded_by_workflow": self.recorded_by_workflow,
+            "timeline_events": self.timeline_events,
             "disagreements": self.disagreements,
+            "pending": self.pending,
+            "sync_retrying": self.sync_retrying,
         }
 
 
@@ -100,15 +137,21 @@ async def audit_histories(
 ) -> AuditReport:
     """Run the three checks on `histories`, every run of the case of `loan_id`."""
     report = AuditReport(loan_id=loan_id)
-    replayer = Replayer(workflows=[CollectionCase], data_converter=client.data_converter)
+    instances = _ReplayedInstances()
+    replayer = Replayer(
+        workflows=[CollectionCase], data_converter=client.data_converter, interceptors=[instances]
+    )
+    timeline: dict[int, dict[str, Any]] | None = None
     for history in histories:
         run_id = history.run_id
         report.runs.append(run_id)
         report.history_events += len(history.events)
         if not any(event.HasField(_DECIDED) for event in history.events):
             # A run that has decided nothing yet (just continued as new, say) has nothing
-            # to replay, and a replayer given no workflow task would wait for one.
+            # to replay, and a replayer given no workflow task would wait for one. It has
+            # recorded nothing either: what it carries, its predecessor recorded.
             continue
+        timeline = None
         try:
             async with asyncio.timeout(REPLAY_TIMEOUT.total_seconds()):
                 result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
@@ -120,14 +163,48 @@ async def audit_histories(
             continue
         if result.replay_failure is not None:
             report.replay_failures[run_id] = str(result.replay_failure)
+            continue
+        timeline = instances.timeline(run_id)
     recorded = await _recorded_by_workflow(client, histories)
     report.recorded_by_workflow = len(recorded)
+    report.timeline_events = len(timeline) if timeline is not None else None
     async with pool.acquire() as conn:
         rows = await audit.list_events(conn, loan_id=loan_id)
     report.chain_rows = len(rows)
     report.chain_break = audit.first_break(rows)
-    report.disagreements = _disagreements(recorded, {row["seq"]: row["body"] for row in rows})
+    stored = {row["seq"]: row["body"] for row in rows}
+    report.disagreements, report.pending = _compare(recorded, timeline or {}, stored)
+    if report.pending:
+        report.sync_retrying = await _sync_retrying(client, loan_id)
     return report
+
+
+class _ReplayedInstances(Interceptor):
+    """Keeps each replayed run's workflow instance, to read what it had recorded once its
+    history has replayed: the answer its `timeline` query would give."""
+
+    def __init__(self) -> None:
+        self._instances: dict[str, Any] = {}
+
+    def timeline(self, run_id: str) -> dict[int, dict[str, Any]] | None:
+        """The replayed run's timeline by sequence number, as `audit_events` stores it."""
+        instance = self._instances.get(run_id)
+        if instance is None:
+            return None
+        events = instance.timeline().events
+        return {seq: _stored_form(event) for seq, event in enumerate(events)}
+
+    def workflow_interceptor_class(
+        self, input: WorkflowInterceptorClassInput
+    ) -> type[WorkflowInboundInterceptor]:
+        instances = self._instances
+
+        class KeepInstance(WorkflowInboundInterceptor):
+            async def execute_workflow(self, input: ExecuteWorkflowInput) -> Any:
+                instances[workflow.info().run_id] = workflow.instance()
+                return await super().execute_workflow(input)
+
+        return KeepInstance
 
 
 async def _recorded_by_workflow(
@@ -150,8 +227,29 @@ async def _recorded_by_workflow(
                 continue
             sync = await _decode_sync(client, scheduled.input)
             for item in sync.events:
-                recorded[item.seq] = item.event.model_dump(mode="json", exclude_none=True)
+                recorded[item.seq] = _stored_form(item.event)
     return recorded
+
+
+def _stored_form(event: TimelineEvent) -> dict[str, Any]:
+    return event.model_dump(mode="json", exclude_none=True)
+
+
+async def _sync_retrying(client: Client, loan_id: str) -> str | None:
+    """The attempt and last failure type of the case's pending `sync_case`, if any."""
+    handle = client.get_workflow_handle(ids.case_workflow_id(loan_id))
+    try:
+        async with asyncio.timeout(DESCRIBE_TIMEOUT.total_seconds()):
+            description = await handle.describe(rpc_timeout=DESCRIBE_TIMEOUT)
+    except (RPCError, TimeoutError):
+        return None
+    for activity in description.raw_description.pending_activities:
+        if activity.activity_type.name != SYNC_ACTIVITY:
+            continue
+        # The failure's type only: its message is encrypted and may quote personal data.
+        failure = activity.last_failure.application_failure_info.type or "none yet"
+        return f"{SYNC_ACTIVITY} attempt {activity.attempt}, last failure: {failure}"
+    return None
 
 
 async def _decode_sync(client: Client, payloads: Payloads) -> CaseSync:
@@ -159,15 +257,30 @@ async def _decode_sync(client: Client, payloads: Payloads) -> CaseSync:
     return sync
 
 
-def _disagreements(
-    recorded: dict[int, dict[str, Any]], stored: dict[int, dict[str, Any]]
-) -> list[str]:
-    found: list[str] = []
-    for seq in sorted(recorded.keys() | stored.keys()):
-        if seq not in stored:
-            found.append(f"seq {seq}: in the history, missing from audit_events")
-        elif seq not in recorded:
-            found.append(f"seq {seq}: in audit_events, never recorded by the workflow")
-        elif recorded[seq] != stored[seq]:
-            found.append(f"seq {seq}: audit_events differs from the history")
-    return found
+def _compare(
+    recorded: dict[int, dict[str, Any]],
+    timeline: dict[int, dict[str, Any]],
+    stored: dict[int, dict[str, Any]],
+) -> tuple[list[str], list[str]]:
+    """(disagreements, pending) between what the workflow's completed syncs `recorded`,
+    its `timeline` and the `stored` rows, each by sequence number."""
+    disagreements: list[str] = []
+    pending: list[str] = []
+    for seq in sorted(recorded.keys() | timeline.keys() | stored.keys()):
+        if seq in recorded:
+            if seq not in stored:
+                disagreements.append(f"seq {seq}: in the history, missing from audit_events")
+            elif recorded[seq] != stored[seq]:
+                disagreements.append(f"seq {seq}: audit_events differs from the history")
+            elif seq in timeline and timeline[seq] != recorded[seq]:
+                disagreements.append(f"seq {seq}: the timeline differs from what was synced")
+        elif seq not in timeline:
+            disagreements.append(f"seq {seq}: in audit_events, never recorded by the workflow")
+        elif seq not in stored:
+            pending.append(f"seq {seq}: recorded by the workflow, not yet in audit_events")
+        elif stored[seq] != timeline[seq]:
+            disagreements.append(f"seq {seq}: audit_events differs from the workflow's timeline")
+        else:
+            # Written by a sync whose completion the history did not show yet.
+            pending.append(f"seq {seq}: in audit_events, its sync not yet complete")
+    return disagreements, pending

@@ -107,7 +107,12 @@ def audit(
     ] = None,
 ) -> None:
     """Prove what happened to a case: replay its history against this code, re-hash its
-    audit chain, and check that the two agree. Exit 0 when all hold, 1 when one does not."""
+    audit chain, and check that the two agree.
+
+    Exit 0 when all three hold, 1 when one fails, 2 for bad input or an unknown loan, 3
+    when nothing fails but events the workflow recorded have not all reached PostgreSQL
+    yet (pending: audit again once its syncs complete).
+    """
     import json
 
     from pydantic import TypeAdapter, ValidationError
@@ -147,7 +152,7 @@ def audit(
         for history in histories:
             (out / f"history-{history.run_id}.json").write_text(history.to_json())
     _show_audit(report)
-    raise typer.Exit(0 if report.ok else 1)
+    raise typer.Exit({"holds": 0, "fails": 1, "pending": 3}[report.verdict])
 
 
 def _show_audit(report: "AuditReport") -> None:
@@ -163,12 +168,16 @@ def _show_audit(report: "AuditReport") -> None:
     console.print(f"audit chain of {report.chain_rows} rows: {verdict(report.chain_break is None)}")
     if report.chain_break is not None:
         console.print(f"  first broken at seq {report.chain_break}")
-    agree = not report.disagreements
+    agreement = verdict(not report.disagreements)
+    if not report.disagreements and report.pending:
+        agreement = "[yellow]PENDING[/yellow]"
     console.print(
-        f"history and audit_events agree ({report.recorded_by_workflow} events): {verdict(agree)}"
+        f"history and audit_events agree ({report.recorded_by_workflow} events): {agreement}"
     )
-    for line in report.disagreements[:20]:
+    for line in [*report.disagreements, *report.pending][:20]:
         console.print(f"  {line}")
+    if report.sync_retrying:
+        console.print(f"  {report.sync_retrying}")
 
 
 @app.command()

@@ -10,6 +10,11 @@ class ArrearsError(Exception):
         super().__init__(detail)
         self.detail = detail
 
+    def facts(self) -> dict[str, str | int]:
+        """Fields the error body carries beside `detail` and `error`; none by default.
+        Never personal data."""
+        return {}
+
 
 class CaseNotFoundError(ArrearsError):
     code = "case_not_found"
@@ -44,6 +49,41 @@ class InvalidCommandError(ArrearsError):
 
 
 class CaseServiceUnavailableError(ArrearsError):
-    """Temporal, or every worker for the case, did not answer in time. Safe to retry."""
+    """Temporal, or every worker for the case, did not answer in time. Safe to retry
+    after `retry_after` seconds."""
 
     code = "unavailable"
+    retry_after = 5
+
+
+class CaseStuckError(CaseServiceUnavailableError):
+    """The case's workflow task keeps failing (a bug in the workflow code, or code that
+    cannot replay the case's history): no read or command reaches the case until operators
+    deploy a fix. Nothing sent is lost; retry later."""
+
+    code = "case_stuck"
+    retry_after = 60
+
+    def __init__(self, workflow_id: str, attempt: int | None, detail: str | None = None) -> None:
+        super().__init__(
+            detail or "the case's workflow task is failing; operators have been alerted"
+        )
+        self.workflow_id = workflow_id
+        self.attempt = attempt
+
+    def facts(self) -> dict[str, str | int]:
+        facts: dict[str, str | int] = {"workflow_id": self.workflow_id}
+        if self.attempt is not None:
+            facts["workflow_task_attempt"] = self.attempt
+        return facts
+
+
+class TemporalCallError(CaseServiceUnavailableError):
+    """Temporal refused a call for a reason other than a missing case or a timeout
+    (`status` names the gRPC status, e.g. `RESOURCE_EXHAUSTED`). Safe to retry."""
+
+    code = "temporal_error"
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"Temporal refused the call ({status}); retry shortly")
+        self.status = status

@@ -1,4 +1,6 @@
-"""Maps every error to a stable JSON body: `{"detail": <human-readable>, "error": <code>}`."""
+"""Maps every error to a stable JSON body: `{"detail": <human-readable>, "error": <code>}`,
+plus the error's own facts where it has some (`workflow_id` of a stuck case). A 503 says
+when to retry in `Retry-After` (seconds)."""
 
 import logging
 
@@ -33,9 +35,13 @@ async def _arrears_error(_: Request, error: ArrearsError) -> JSONResponse:
         (http for cls, http in _STATUS.items() if isinstance(error, cls)),
         status.HTTP_400_BAD_REQUEST,
     )
-    headers = {"Retry-After": "5"} if code == status.HTTP_503_SERVICE_UNAVAILABLE else None
+    headers = None
+    if isinstance(error, CaseServiceUnavailableError):
+        headers = {"Retry-After": str(error.retry_after)}
     return JSONResponse(
-        {"detail": error.detail, "error": error.code}, status_code=code, headers=headers
+        {"detail": error.detail, "error": error.code, **error.facts()},
+        status_code=code,
+        headers=headers,
     )
 
 

@@ -1,20 +1,21 @@
-"""Commands and queries on cases through Temporal, with its errors mapped to ours."""
+"""Commands and queries on cases through Temporal; `failures` says what its errors mean.
+
+Every call is bounded by `ANSWER_TIMEOUT`: a case nobody answers for (Temporal down, no
+worker polling, a case whose workflow task keeps failing) is a 503 with `Retry-After`,
+never a request left hanging or a 500.
+"""
 
 import asyncio
-import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
-from temporalio.client import (
-    Client,
-    WorkflowExecutionStatus,
-    WorkflowUpdateFailedError,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
-)
+from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from arrears import ids
+from arrears.api.failures import TEMPORAL_FAILURES, CaseFailures
 from arrears.api.search import CasePage, CaseSearch, list_page
 from arrears.commands import (
     AgreePlan,
@@ -36,12 +37,7 @@ from arrears.contracts import (
     PaymentOutcome,
     Timeline,
 )
-from arrears.errors import (
-    CaseClosedError,
-    CaseNotFoundError,
-    CaseServiceUnavailableError,
-    InvalidCommandError,
-)
+from arrears.errors import InvalidCommandError
 from arrears.strategy import Strategy
 from arrears.workflows.calendar import days_past_due, overdue_since
 from arrears.workflows.case import CollectionCase
@@ -50,15 +46,17 @@ from arrears.workflows.case_state import CaseStart, CaseState
 # A query or update waits for a worker; past this the caller gets a 503 and may retry.
 ANSWER_TIMEOUT = timedelta(seconds=15)
 
-_UNAVAILABLE = {RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.UNAVAILABLE}
-_KIND = re.compile(r"[A-Z][A-Za-z0-9]*")
-_WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
+READ_UNANSWERED = "the case service did not answer in time; retry shortly"
+COMMAND_UNANSWERED = "the case did not answer in time; a payment or promise is safe to send again"
+
+T = TypeVar("T")
 
 
 class CaseGateway:
     def __init__(self, client: Client, strategy: Strategy) -> None:
         self._client = client
         self._strategy = strategy
+        self._failures = CaseFailures(client)
 
     async def open_case(self, opening: CaseOpening) -> tuple[bool, CaseView]:
         """Start the loan's case, or find the one it has. Returns (created, view).
@@ -69,40 +67,48 @@ class CaseGateway:
         start = CaseStart(opening=opening, received_at=datetime.now(UTC), strategy=self._strategy)
         initial = CaseState.open(opening, start.received_at, self._strategy)
         try:
-            await self._client.start_workflow(
-                CollectionCase.run,
-                start,
-                id=ids.case_workflow_id(opening.loan_id),
-                task_queue=ids.TASK_QUEUE,
-                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                search_attributes=TypedSearchAttributes(
-                    [
-                        SearchAttributePair(ids.STATUS, initial.status),
-                        SearchAttributePair(ids.STAGE, initial.stage),
-                        SearchAttributePair(ids.DPD, initial.dpd),
-                        SearchAttributePair(ids.JURISDICTION, opening.jurisdiction),
-                        SearchAttributePair(
-                            ids.OVERDUE_SINCE,
-                            overdue_since(opening.due_date, opening.customer.timezone),
-                        ),
-                        SearchAttributePair(ids.STRATEGY, self._strategy.version),
-                    ]
-                ),
-            )
+            async with asyncio.timeout(ANSWER_TIMEOUT.total_seconds()):
+                await self._start(start, initial)
         except WorkflowAlreadyStartedError:
             return False, await self.get_view(opening.loan_id)
-        view = initial.view()
-        return True, view
+        except TEMPORAL_FAILURES as error:
+            # Whether the case started is open; opening again is safe (one case per loan).
+            raise await self._failures.explain(error, None, unanswered=READ_UNANSWERED) from error
+        return True, initial.view()
+
+    async def _start(self, start: CaseStart, initial: CaseState) -> None:
+        opening = start.opening
+        await self._client.start_workflow(
+            CollectionCase.run,
+            start,
+            id=ids.case_workflow_id(opening.loan_id),
+            task_queue=ids.TASK_QUEUE,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            search_attributes=TypedSearchAttributes(
+                [
+                    SearchAttributePair(ids.STATUS, initial.status),
+                    SearchAttributePair(ids.STAGE, initial.stage),
+                    SearchAttributePair(ids.DPD, initial.dpd),
+                    SearchAttributePair(ids.JURISDICTION, opening.jurisdiction),
+                    SearchAttributePair(
+                        ids.OVERDUE_SINCE,
+                        overdue_since(opening.due_date, opening.customer.timezone),
+                    ),
+                    SearchAttributePair(ids.STRATEGY, self._strategy.version),
+                ]
+            ),
+            rpc_timeout=ANSWER_TIMEOUT,
+        )
 
     async def get_view(self, loan_id: str) -> CaseView:
         """The case as it is now. A case sleeps until something is due, so an open case's
         DPD is counted here, on the customer's calendar, rather than taken from its last
         wake."""
-        handle = self._client.get_workflow_handle(ids.case_workflow_id(loan_id))
-        try:
-            view = await handle.query(CollectionCase.view, rpc_timeout=ANSWER_TIMEOUT)
-        except RPCError as error:
-            raise self._map_rpc_error(error, loan_id) from error
+        view = await self._call(
+            loan_id,
+            lambda handle: handle.query(CollectionCase.view, rpc_timeout=ANSWER_TIMEOUT),
+            READ_UNANSWERED,
+        )
         if view.status == "open" and view.timezone is not None and not view.dpd_frozen:
             dpd = days_past_due(
                 view.due_date, datetime.now(UTC), view.timezone, held_days=view.dpd_held_days
@@ -111,11 +117,11 @@ class CaseGateway:
         return view
 
     async def get_timeline(self, loan_id: str) -> Timeline:
-        handle = self._client.get_workflow_handle(ids.case_workflow_id(loan_id))
-        try:
-            return await handle.query(CollectionCase.timeline, rpc_timeout=ANSWER_TIMEOUT)
-        except RPCError as error:
-            raise self._map_rpc_error(error, loan_id) from error
+        return await self._call(
+            loan_id,
+            lambda handle: handle.query(CollectionCase.timeline, rpc_timeout=ANSWER_TIMEOUT),
+            READ_UNANSWERED,
+        )
 
     async def record_payment(self, loan_id: str, payment: Payment) -> PaymentOutcome:
         return await self._update(loan_id, CollectionCase.record_payment, payment)
@@ -159,25 +165,20 @@ class CaseGateway:
 
     async def list_cases(self, search: CaseSearch) -> CasePage:
         """One page of cases from visibility (eventually consistent), in its default order."""
-        return await list_page(self._client, search)
-
-    async def _update(self, loan_id: str, update, argument):
-        """Run `update` on the case and answer with its result, within `ANSWER_TIMEOUT` in
-        all: the SDK bounds each call but retries without end while an update is not yet
-        taken (a case that is continuing as new, say). A 503 leaves it open whether the
-        case took the command; payments and promises are applied once per id."""
-        handle = self._client.get_workflow_handle(ids.case_workflow_id(loan_id))
         try:
             async with asyncio.timeout(ANSWER_TIMEOUT.total_seconds()):
-                return await handle.execute_update(update, argument, rpc_timeout=ANSWER_TIMEOUT)
-        except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError) as error:
-            raise CaseServiceUnavailableError(
-                "the case did not answer in time; a payment or promise is safe to send again"
-            ) from error
-        except WorkflowUpdateFailedError as error:
-            raise self._map_rejection(error, loan_id) from error
-        except RPCError as error:
-            raise await self._map_missing(error, loan_id) from error
+                return await list_page(self._client, search, rpc_timeout=ANSWER_TIMEOUT)
+        except TEMPORAL_FAILURES as error:
+            raise await self._failures.explain(error, None, unanswered=READ_UNANSWERED) from error
+
+    async def _update(self, loan_id: str, update, argument):
+        """Run `update` on the case and answer with its result. A 503 leaves it open
+        whether the case took the command; payments and promises are applied once per id."""
+        return await self._call(
+            loan_id,
+            lambda handle: handle.execute_update(update, argument, rpc_timeout=ANSWER_TIMEOUT),
+            COMMAND_UNANSWERED,
+        )
 
     async def post_payment(self, loan_id: str, payment: Payment) -> None:
         """Signal a payment: accepted by Temporal even while no worker runs."""
@@ -189,49 +190,30 @@ class CaseGateway:
         await self._signal(loan_id, CollectionCase.promise_received, command)
 
     async def _signal(self, loan_id: str, signal, argument) -> None:
+        """Queue `signal` on a case that can take it. Temporal accepts a signal to a stuck
+        case too, where it would wait unapplied until the case is fixed: such a case is
+        refused first (503 `case_stuck`), so the caller sends it again later rather than
+        believe it applied."""
+        await self._failures.require_runnable(loan_id)
+        await self._call(
+            loan_id,
+            lambda handle: handle.signal(signal, argument, rpc_timeout=ANSWER_TIMEOUT),
+            COMMAND_UNANSWERED,
+        )
+
+    async def _call(
+        self,
+        loan_id: str,
+        call: Callable[[WorkflowHandle], Awaitable[T]],
+        unanswered: str,
+    ) -> T:
+        """`call` on the case's handle, within `ANSWER_TIMEOUT` in all (the SDK bounds each
+        attempt but retries without end while an update is not yet taken, a case that is
+        continuing as new, say), its failures explained. `unanswered` is the 503's detail
+        when nobody answered in time."""
         handle = self._client.get_workflow_handle(ids.case_workflow_id(loan_id))
         try:
-            await handle.signal(signal, argument)
-        except RPCError as error:
-            raise await self._map_missing(error, loan_id) from error
-
-    async def _map_missing(self, error: RPCError, loan_id: str) -> Exception:
-        """NOT_FOUND on a command means no case, or a case that has already completed."""
-        if error.status != RPCStatusCode.NOT_FOUND:
-            return self._map_rpc_error(error, loan_id)
-        handle = self._client.get_workflow_handle(ids.case_workflow_id(loan_id))
-        try:
-            description = await handle.describe()
-        except RPCError as describe_error:
-            return self._map_rpc_error(describe_error, loan_id)
-        if description.status != WorkflowExecutionStatus.RUNNING:
-            return CaseClosedError(loan_id)
-        return CaseServiceUnavailableError("the case did not accept the command; retry")
-
-    @staticmethod
-    def _map_rejection(error: WorkflowUpdateFailedError, loan_id: str) -> Exception:
-        cause = error.cause
-        if isinstance(cause, ApplicationError):
-            if cause.type == "CaseClosed":
-                return CaseClosedError(loan_id)
-            return InvalidCommandError(cause.message, code=_error_code(cause.type))
-        return InvalidCommandError(str(cause) if cause else "the case rejected the command")
-
-    @staticmethod
-    def _map_rpc_error(error: RPCError, loan_id: str) -> Exception:
-        if error.status == RPCStatusCode.NOT_FOUND:
-            return CaseNotFoundError(loan_id)
-        if error.status in _UNAVAILABLE:
-            return CaseServiceUnavailableError(
-                "the case service did not answer in time; retry shortly"
-            )
-        return error
-
-
-def _error_code(kind: str | None) -> str | None:
-    """The error code for a rejection kind: the workflow's CamelCase name in snake_case
-    (`PromiseDateOutOfRange` → `promise_date_out_of_range`), so codes stay as stable as
-    the kinds themselves. None when the kind is not such a name."""
-    if kind is None or not _KIND.fullmatch(kind):
-        return None
-    return _WORD_START.sub("_", kind).lower()
+            async with asyncio.timeout(ANSWER_TIMEOUT.total_seconds()):
+                return await call(handle)
+        except TEMPORAL_FAILURES as error:
+            raise await self._failures.explain(error, loan_id, unanswered=unanswered) from error

@@ -2,6 +2,8 @@
 
 import base64
 import binascii
+import hashlib
+import hmac
 from datetime import UTC, datetime, timedelta
 
 from pydantic import Field, model_validator
@@ -87,15 +89,22 @@ class CasePage(Contract):
     next_page_token: str | None = None
 
 
-async def list_page(client: Client, search: CaseSearch) -> CasePage:
+async def list_page(
+    client: Client, search: CaseSearch, *, rpc_timeout: timedelta | None = None
+) -> CasePage:
     """One page of cases from visibility (eventually consistent), in its default order.
 
-    The page token handed out is opaque to callers: Temporal's token, URL-safe base64.
+    The page token handed out is opaque to callers: Temporal's token with a checksum,
+    URL-safe base64. A token this API did not hand out is an `InvalidCommandError`, not a
+    call Temporal fails on. `rpc_timeout` bounds the call to Temporal.
     """
     token = _decode_token(search.page_token) if search.page_token else None
     now = datetime.now(UTC)
     pages = client.list_workflows(
-        search.visibility_query(now), page_size=search.page_size, next_page_token=token
+        search.visibility_query(now),
+        page_size=search.page_size,
+        next_page_token=token,
+        rpc_timeout=rpc_timeout,
     )
     await pages.fetch_next_page()
     cases = [_summary(execution, now) for execution in pages.current_page or []]
@@ -103,15 +112,28 @@ async def list_page(client: Client, search: CaseSearch) -> CasePage:
     return CasePage(cases=cases, next_page_token=_encode_token(next_token) if next_token else None)
 
 
+_CHECKSUM_BYTES = 8
+
+
+def _checksum(token: bytes) -> bytes:
+    return hashlib.blake2b(token, digest_size=_CHECKSUM_BYTES).digest()
+
+
 def _encode_token(token: bytes) -> str:
-    return base64.urlsafe_b64encode(token).decode()
+    return base64.urlsafe_b64encode(token + _checksum(token)).decode()
 
 
 def _decode_token(token: str) -> bytes:
+    """Temporal's token back from one this API handed out. The checksum catches a token
+    cut, mistyped or made up, which Temporal would fail on as an internal error."""
     try:
-        return base64.urlsafe_b64decode(token.encode())
+        raw = base64.urlsafe_b64decode(token.encode())
     except (binascii.Error, ValueError) as error:
         raise InvalidCommandError("page_token is not a token this API handed out") from error
+    inner, checksum = raw[:-_CHECKSUM_BYTES], raw[-_CHECKSUM_BYTES:]
+    if not inner or not hmac.compare_digest(checksum, _checksum(inner)):
+        raise InvalidCommandError("page_token is not a token this API handed out")
+    return inner
 
 
 def _summary(execution: WorkflowExecution, now: datetime) -> CaseSummary:

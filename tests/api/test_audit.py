@@ -3,22 +3,31 @@ replays, its audit chain holds and the two agree, and tampering with either show
 
 import asyncio
 import json
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
+from temporalio import activity
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 from typer.testing import CliRunner
 
 import arrears.workflows.limits as limits
 from arrears import ids
 from arrears.case_audit import AuditReport, audit_case
 from arrears.cli import app
+from arrears.contracts import CaseSync, Payment
+from arrears.strategy import load_default
+from arrears.workflows.case import CollectionCase
+from arrears.workflows.case_state import CaseStart
 from tests.api.conftest import api_settings, auth, unserved_case
 from tests.api.test_case_lifecycle import open_case, timeline_until
 from tests.api.test_cases import days_ago
-from tests.factories import TEST_ENCRYPTION_KEYS
+from tests.factories import TEST_ENCRYPTION_KEYS, opening
 
 
 async def paid_case(api: httpx.AsyncClient) -> str:
@@ -62,8 +71,10 @@ async def test_a_case_replays_and_its_records_agree(
     report = await settled_audit(dev_env, pool, loan_id)
 
     assert report.ok, report.as_dict()
+    assert report.verdict == "holds" and not report.pending
     assert len(report.runs) == 1 and report.history_events > 10
     assert report.chain_rows == report.recorded_by_workflow >= 4
+    assert report.timeline_events == report.recorded_by_workflow
 
 
 async def test_every_run_of_a_case_that_continued_as_new_is_audited(
@@ -93,7 +104,7 @@ async def test_every_run_of_a_case_that_continued_as_new_is_audited(
 
     assert len(report.runs) >= 2, report.as_dict()
     assert report.ok, report.as_dict()
-    assert report.chain_rows == report.recorded_by_workflow
+    assert report.chain_rows == report.recorded_by_workflow == report.timeline_events
 
 
 async def test_a_run_that_has_decided_nothing_yet_is_not_replayed(
@@ -150,6 +161,88 @@ async def test_a_removed_last_row_leaves_the_chain_whole_but_not_the_agreement(
     assert not report.ok  # ... which is why the history is the other witness
 
 
+@activity.defn(name="sync_case")
+async def sync_that_always_fails(sync: CaseSync) -> None:
+    raise RuntimeError("PostgreSQL refused the write")
+
+
+async def test_events_no_sync_could_write_leave_the_agreement_pending_never_holding(
+    dev_env: WorkflowEnvironment, pool: asyncpg.Pool, database_url: str
+):
+    case = opening()
+    task_queue = f"sync-fails-{uuid.uuid4().hex[:8]}"
+    worker = Worker(
+        dev_env.client,
+        task_queue=task_queue,
+        workflows=[CollectionCase],
+        activities=[sync_that_always_fails],
+    )
+    async with worker:
+        handle = await dev_env.client.start_workflow(
+            CollectionCase.run,
+            CaseStart(opening=case, received_at=datetime.now(UTC), strategy=load_default()),
+            id=ids.case_workflow_id(case.loan_id),
+            task_queue=task_queue,
+        )
+        try:
+            await _once_sync_failed(handle, recorded=None)
+            # Recorded by a handler while the run loop waits on the sync that cannot
+            # complete: only the workflow's timeline knows of it, no sync input does.
+            await handle.signal(
+                CollectionCase.payment_received, Payment(payment_id="P-s1", amount=3_000)
+            )
+            events = await _once_sync_failed(handle, recorded="payment_applied")
+            report = await audit_case(dev_env.client, pool, case.loan_id)
+            env = _audit_env(dev_env, database_url)
+            result = await asyncio.to_thread(
+                CliRunner().invoke, app, ["audit", case.loan_id], env=env
+            )
+        finally:
+            await handle.terminate("test finished")
+
+    assert report.verdict == "pending" and not report.ok, report.as_dict()
+    assert not report.replay_failures and report.chain_break is None
+    assert report.disagreements == []
+    assert report.chain_rows == report.recorded_by_workflow == 0
+    assert report.timeline_events == len(events) >= 2
+    assert report.pending == [
+        f"seq {seq}: recorded by the workflow, not yet in audit_events"
+        for seq in range(len(events))
+    ]
+    assert report.sync_retrying is not None
+    assert report.sync_retrying.startswith("sync_case attempt ")
+    assert report.sync_retrying.endswith("last failure: RuntimeError")
+    assert result.exit_code == 3, result.output
+    assert "PENDING" in result.output and "not yet in audit_events" in result.output
+
+
+async def _once_sync_failed(handle: WorkflowHandle, recorded: str | None) -> list:
+    """The case's timeline once its sync has failed at least twice, no workflow task is in
+    flight and, if named, an event of type `recorded` is in it."""
+    for _ in range(200):
+        events = (await handle.query(CollectionCase.timeline)).events
+        raw = (await handle.describe()).raw_description
+        sync_failed = any(
+            pending.activity_type.name == "sync_case" and pending.attempt >= 2
+            for pending in raw.pending_activities
+        )
+        found = recorded is None or any(event.type == recorded for event in events)
+        if found and sync_failed and not raw.HasField("pending_workflow_task"):
+            return events
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no failing sync (and {recorded}): {raw}")
+
+
+def _audit_env(dev_env: WorkflowEnvironment, database_url: str) -> dict[str, str]:
+    settings = api_settings(dev_env)
+    return {
+        "TEMPORAL_ADDRESS": settings.temporal_address,
+        "TEMPORAL_NAMESPACE": settings.temporal_namespace,
+        "DATABASE_URL": database_url,
+        "ARREARS_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
+    }
+
+
 async def test_the_command_reports_and_exports_and_exits_by_the_verdict(
     api: httpx.AsyncClient,
     dev_env: WorkflowEnvironment,
@@ -159,13 +252,7 @@ async def test_the_command_reports_and_exports_and_exits_by_the_verdict(
 ):
     loan_id = await paid_case(api)
     await settled_audit(dev_env, pool, loan_id)
-    settings = api_settings(dev_env)
-    env = {
-        "TEMPORAL_ADDRESS": settings.temporal_address,
-        "TEMPORAL_NAMESPACE": settings.temporal_namespace,
-        "DATABASE_URL": database_url,
-        "ARREARS_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
-    }
+    env = _audit_env(dev_env, database_url)
 
     def run(*args: str):
         return CliRunner().invoke(app, ["audit", *args], env=env)
@@ -175,6 +262,7 @@ async def test_the_command_reports_and_exports_and_exits_by_the_verdict(
     assert "replay against this code: holds" in result.output
     report = json.loads((tmp_path / "audit" / "report.json").read_text())
     assert report["ok"] is True and report["loan_id"] == loan_id
+    assert report["verdict"] == "holds" and report["pending"] == []
     (history,) = (tmp_path / "audit").glob("history-*.json")
     exported = history.read_text()
     assert "张三" not in exported and "13800138000" not in exported  # payloads stay encrypted

@@ -125,6 +125,7 @@ async def test_listing_rejects_bad_filters(api: httpx.AsyncClient):
         ({"dpd_min": 10, "dpd_max": 5}, "dpd_min"),
         ({"page_size": 0}, "page_size"),
         ({"status": 'open" OR 1=1'}, "status"),
+        ({"page_token": "bm90IGEgdG9rZW4gb2Ygb3Vycw=="}, "page_token"),  # base64, not ours
     ]:
         response = await api.get("/v1/cases", params=params, headers=auth("auditor"))
         assert response.status_code == 422, params

@@ -1,0 +1,196 @@
+"""Honest answers while something is down or behind: no worker for a case, Temporal itself
+gone, a case whose workflow task keeps failing. Every route answers a 503 with
+`Retry-After` and a stable code, in bounded time, against the real dev server."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from datetime import timedelta
+
+import httpx
+import pytest
+from temporalio.client import WorkflowQueryFailedError
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.testing import WorkflowEnvironment
+
+from arrears import ids
+from arrears.api import failures, gateway
+from arrears.api.failures import CaseFailures
+from arrears.api.main import create_app
+from arrears.devstack.binaries import temporal_cli
+from arrears.errors import (
+    CaseServiceUnavailableError,
+    CaseStuckError,
+    TemporalCallError,
+)
+from tests.api.conftest import api_settings, auth, unserved_case
+from tests.api.stuck_case import case_that_breaks_on_payment
+from tests.api.test_commands import promise
+from tests.factories import case_body, make_converter
+
+ASYNC = {"Prefer": "respond-async"}
+
+
+def every_case_route(api: httpx.AsyncClient, loan_id: str) -> dict[str, Awaitable]:
+    """Each route that reaches the case of `loan_id`, called once."""
+    case = f"/v1/cases/{loan_id}"
+    payment = {"payment_id": "P-o1", "amount": 100}
+    return {
+        "view": api.get(case, headers=auth("agent")),
+        "timeline": api.get(f"{case}/timeline", headers=auth("auditor")),
+        "open again": api.post("/v1/cases", json=case_body(loan_id=loan_id), headers=auth("bank")),
+        "payment": api.post(f"{case}/payments", json=payment, headers=auth("agent")),
+        "promise": api.post(f"{case}/promises", json=promise(), headers=auth("agent")),
+        "hardship": api.post(f"{case}/hardship", json={"reason": "illness"}, headers=auth("agent")),
+        "recall": api.post(f"{case}/close", json={}, headers=auth("bank")),
+    }
+
+
+async def answers(calls: dict[str, Awaitable]) -> dict[str, httpx.Response]:
+    responses = await asyncio.gather(*calls.values())
+    return dict(zip(calls, responses, strict=True))
+
+
+async def test_a_case_no_worker_serves_is_503_unavailable_on_every_route(
+    api: httpx.AsyncClient, dev_env: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(gateway, "ANSWER_TIMEOUT", timedelta(seconds=1))
+    async with unserved_case(dev_env) as loan_id:
+        responses = await answers(every_case_route(api, loan_id))
+        queued = await api.post(
+            f"/v1/cases/{loan_id}/payments",
+            json={"payment_id": "P-o2", "amount": 100},
+            headers={**auth("agent"), **ASYNC},
+        )
+
+    for route, response in responses.items():
+        assert response.status_code == 503, (route, response.text)
+        assert response.json()["error"] == "unavailable", route
+        assert response.json().keys() == {"detail", "error"}, route
+        assert response.headers["retry-after"] == "5", route
+    assert "retry shortly" in responses["view"].json()["detail"]
+    assert "safe to send again" in responses["payment"].json()["detail"]
+    # A case that merely waits for its worker still queues a payment: it will be applied.
+    assert queued.status_code == 202
+
+
+async def test_with_temporal_gone_every_route_is_503_unavailable(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setattr(gateway, "ANSWER_TIMEOUT", timedelta(seconds=1))
+    monkeypatch.setattr(failures, "DESCRIBE_TIMEOUT", timedelta(seconds=1))
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_cli(),
+        data_converter=make_converter(),
+        search_attributes=ids.SEARCH_ATTRIBUTES,
+        dev_server_log_level="error",
+    )
+    app = create_app(api_settings(env))
+    running = True
+    try:
+        async with app.router.lifespan_context(app):
+            await env.shutdown()
+            running = False
+            transport = httpx.ASGITransport(app=app)
+            base_url = "http://arrears.test"
+            async with httpx.AsyncClient(transport=transport, base_url=base_url) as api:
+                calls = every_case_route(api, "L-while-down")
+                calls["list"] = api.get("/v1/cases", headers=auth("auditor"))
+                calls["open"] = api.post("/v1/cases", json=case_body(), headers=auth("bank"))
+                calls["async payment"] = api.post(
+                    "/v1/cases/L-while-down/payments",
+                    json={"payment_id": "P-o3", "amount": 100},
+                    headers={**auth("agent"), **ASYNC},
+                )
+                responses = await answers(calls)
+    finally:
+        if running:
+            await env.shutdown()
+
+    for route, response in responses.items():
+        assert response.status_code == 503, (route, response.text)
+        assert response.json()["error"] == "unavailable", route
+        assert response.headers["retry-after"] == "5", route
+
+
+async def test_a_stuck_case_is_503_case_stuck_on_every_route_and_is_logged(
+    api: httpx.AsyncClient,
+    dev_env: WorkflowEnvironment,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+):
+    monkeypatch.setattr(gateway, "ANSWER_TIMEOUT", timedelta(seconds=2))
+    caplog.set_level(logging.WARNING, logger="arrears.api")
+    async with case_that_breaks_on_payment(dev_env) as loan_id:
+        healthy = await api.get(f"/v1/cases/{loan_id}", headers=auth("agent"))
+        queued = await api.post(
+            f"/v1/cases/{loan_id}/payments",
+            json={"payment_id": "P-bug", "amount": 100},
+            headers={**auth("agent"), **ASYNC},
+        )
+        for _ in range(40):
+            stuck = await api.get(f"/v1/cases/{loan_id}", headers=auth("agent"))
+            if stuck.status_code != 200:
+                break
+            await asyncio.sleep(0.1)
+        calls = every_case_route(api, loan_id)
+        calls["async payment"] = api.post(
+            f"/v1/cases/{loan_id}/payments",
+            json={"payment_id": "P-o4", "amount": 100},
+            headers={**auth("agent"), **ASYNC},
+        )
+        calls["async promise"] = api.post(
+            f"/v1/cases/{loan_id}/promises", json=promise(), headers={**auth("agent"), **ASYNC}
+        )
+        responses = await answers(calls)
+
+    assert healthy.status_code == 200 and queued.status_code == 202
+    body = stuck.json()
+    assert stuck.status_code == 503, stuck.text
+    assert body["error"] == "case_stuck"
+    assert body["detail"] == "the case's workflow task is failing; operators have been alerted"
+    assert body["workflow_id"] == f"case-{loan_id}"
+    assert body["workflow_task_attempt"] >= 2
+    assert stuck.headers["retry-after"] == "60"
+    for route, response in responses.items():
+        assert response.status_code == 503, (route, response.text)
+        assert response.json()["error"] == "case_stuck", route
+        assert response.headers["retry-after"] == "60", route
+    alerts = [
+        record
+        for record in caplog.records
+        if record.name == "arrears.api" and record.levelno >= logging.ERROR
+    ]
+    assert alerts and all(f"case-{loan_id}" in record.getMessage() for record in alerts)
+    assert "张三" not in caplog.text and "13800138000" not in caplog.text
+
+
+async def test_no_temporal_error_escapes_unexplained(dev_env: WorkflowEnvironment):
+    explain = CaseFailures(dev_env.client).explain
+    async with unserved_case(dev_env) as loan_id:  # running, its workflow task not failing
+        for loan in (loan_id, None):
+            for status in RPCStatusCode:
+                error = RPCError("refused", status, b"")
+                explained = await explain(error, loan, unanswered="nobody answered")
+                if status in {
+                    RPCStatusCode.DEADLINE_EXCEEDED,
+                    RPCStatusCode.CANCELLED,
+                    RPCStatusCode.UNAVAILABLE,
+                }:
+                    assert type(explained) is CaseServiceUnavailableError, status
+                    assert explained.detail == "nobody answered"
+                elif status == RPCStatusCode.NOT_FOUND and loan is not None:
+                    # The case runs: it exists, it did not take the call.
+                    assert type(explained) is CaseServiceUnavailableError, status
+                else:
+                    assert isinstance(explained, TemporalCallError), (status, loan)
+                    assert status.name in explained.detail
+            timed_out = await explain(TimeoutError(), loan, unanswered="nobody answered")
+            assert type(timed_out) is CaseServiceUnavailableError
+        query_failed = await explain(
+            WorkflowQueryFailedError("no such query"), loan_id, unanswered="nobody answered"
+        )
+
+    # The worker answered, but the case's code could not: it cannot serve the case.
+    assert isinstance(query_failed, CaseStuckError)
+    assert query_failed.facts() == {"workflow_id": f"case-{loan_id}"}
