@@ -10,6 +10,7 @@ from datetime import datetime
 
 from temporalio import workflow
 
+from arrears.contracts import NextAction
 from arrears.workflows import door
 from arrears.workflows.case_state import CaseState
 from arrears.workflows.compliance import check_contact_time
@@ -35,6 +36,7 @@ class StrategyTurns:
         self.review(now)
         due = next_hand_off(state, now)
         if due is not None:
+            state.next_action = NextAction(kind=f"escalation_{due.step}", at=now)
             await self._effects.hand_off(due.step, due.rule)
             # Re-checked after the await: nothing; the hand-off happened and is recorded as
             # such. What comes next is decided afresh on the next step.
@@ -46,6 +48,7 @@ class StrategyTurns:
         if pending is None:
             return False
         window = check_contact_time(now, state.tz, state.opening.jurisdiction)
+        state.next_action = NextAction(kind=f"contact_{pending.channel}", at=now)
         result = await self._effects.notify(
             f"{state.loan_id}:{pending.step_key}",
             pending.channel,
