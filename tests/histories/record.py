@@ -173,7 +173,34 @@ async def strategy_migrated(env, start) -> None:
     await handle.terminate("recorded")
 
 
+async def night_notice_then_plan_to_term(env, start) -> None:
+    """Opened at 02:00 at DPD 70: the bureau pre-notice waits for 08:00; a three-month plan
+    freezes DPD and, paid on time, closes the case as paid."""
+    await _skip_to_local(env, time(2))
+    today = await _local_today(env)
+    handle = await start(STRATEGY, due_date=today - timedelta(days=70), principal=90_000)
+    await env.sleep(timedelta(hours=8))
+    day = await _local_today(env)
+    plan = await handle.execute_update(
+        CollectionCase.agree_plan,
+        AgreePlan(kind="instalments", instalments=3, first_due_date=day + timedelta(days=5)),
+    )
+    for n, instalment in enumerate(plan.case.plan.instalments):
+        await env.sleep(timedelta(days=(instalment.due_date - await _local_today(env)).days))
+        await handle.signal(
+            CollectionCase.payment_received,
+            Payment(payment_id=f"I-{n}", amount=instalment.amount),
+        )
+    await handle.result()
+
+
 SCENARIOS: dict[str, Scenario] = {
+    # Recorded once cases took one step at a time (patch "one-step-at-a-time").
+    "steps_night_notice_then_plan_to_term": night_notice_then_plan_to_term,
+    "steps_strategy_migrated": strategy_migrated,
+    "steps_promise_cease_and_pay": strategy_promise_cease_and_pay,
+    "steps_hardship_plan_broken": strategy_hardship_plan_broken,
+    "steps_dispute_then_refusal_to_litigation": strategy_dispute_then_refusal_to_litigation,
     "when_due_strategy_migrated": strategy_migrated,
     # Recorded once cases slept until something was due (patch "sleep-until-due"); the
     # `strategy_` ones before it, when cases looked at themselves every midnight.
