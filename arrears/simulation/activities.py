@@ -2,8 +2,8 @@
 
 Deterministic: the same request always gets the same answer, so a scenario gives the same
 timeline on every run. Risk is scored with the real scorecard from what the scenario says
-about the case; notifications and hand-offs succeed at once; what a case syncs is kept in
-memory, as Postgres would keep it.
+about the case; a notification comes out as the real one would (`send`); hand-offs succeed
+at once; what a case syncs is kept in memory, as Postgres would keep it.
 """
 
 from collections import Counter, defaultdict
@@ -24,11 +24,13 @@ from arrears.contracts import (
     ScoreRequest,
     TimelineEvent,
 )
+from arrears.workflows.compliance import check_contact_time
 
 
 @dataclass(frozen=True)
 class CaseFacts:
-    """What the scorecard needs beyond the request, which Postgres would otherwise give."""
+    """What the scorecard and the channels need beyond the request, which Postgres would
+    otherwise give."""
 
     other_cases: int
     """Other cases of the same customer in the scenario; all of them open at the start."""
@@ -87,8 +89,48 @@ class SimulatedActivities:
 
     @activity.defn(name="send_notification")
     async def send(self, request: NotificationRequest) -> NotificationResult:
+        """What the real send (`activities.notifications.Notifier.send`) answers, with the
+        scenario as the customer records:
+
+        - `deferred` with `until` and `rule` when the request names the customer's zone and
+          jurisdiction and the contact window is closed at the attempt's scheduled time (the
+          server's clock, as the real send reads it on a time-skipping server);
+        - `sent` for an agent call (the task is the delivery);
+        - `skipped` with `no <channel> address on file` when the customer has no phone
+          (sms) or no e-mail (email);
+        - `sent` otherwise, named by `message_id` = the idempotency key.
+        """
+        key, channel = request.idempotency_key, request.channel
+        if request.timezone is not None and request.jurisdiction is not None:
+            scheduled = activity.info().current_attempt_scheduled_time
+            window = check_contact_time(scheduled, request.timezone, request.jurisdiction)
+            if not window.allowed:
+                return NotificationResult(
+                    idempotency_key=key,
+                    channel=channel,
+                    status="deferred",
+                    until=window.until,
+                    rule=window.rule,
+                    detail="contact window closed at the moment of sending",
+                )
+        if channel == "call":
+            return NotificationResult(
+                idempotency_key=key,
+                channel=channel,
+                status="sent",
+                detail="agent call task created",
+                message_id=key,
+            )
+        facts = self._facts[request.loan_id]
+        if not (facts.has_phone if channel == "sms" else facts.has_email):
+            return NotificationResult(
+                idempotency_key=key,
+                channel=channel,
+                status="skipped",
+                detail=f"no {channel} address on file",
+            )
         return NotificationResult(
-            idempotency_key=request.idempotency_key, channel=request.channel, status="sent"
+            idempotency_key=key, channel=channel, status="sent", message_id=key
         )
 
     @activity.defn(name="hand_off_escalation")

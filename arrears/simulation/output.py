@@ -7,6 +7,7 @@ refused commands and reproducibility warnings go to stderr.
 
 import sys
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from arrears.simulation.delivery import Rejection
 from arrears.simulation.report import dumps_summary, summary, timeline_lines
 from arrears.simulation.runner import simulate
 from arrears.simulation.scenario import Scenario
+from arrears.simulation.timeshift import offset_for
 from arrears.strategy import Strategy
 
 
@@ -41,6 +43,10 @@ async def run_and_write(
     def warn(message: str) -> None:
         errors.print(f"[yellow]warning:[/yellow] {escape(message)}", highlight=False)
 
+    # A scenario no move onto the test server's clock keeps on its calendar is refused
+    # (ScenarioError) before any file is opened: a refusal changes nothing.
+    now = datetime.now(UTC)
+    offset_for(scenario, now)
     with ExitStack() as files:
         # Opened first, so a path that cannot be written fails before the simulation runs.
         timeline_file = files.enter_context(out.open("w", encoding="utf-8")) if out else sys.stdout
@@ -54,6 +60,7 @@ async def run_and_write(
                 strategy,
                 on_progress=lambda days: progress.update(task, completed=int(days)),
                 on_warning=warn,
+                not_before=now,
             )
         for rejection in result.rejections:
             warn(_describe(rejection))

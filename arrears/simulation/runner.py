@@ -97,22 +97,29 @@ async def simulate(
     on_warning: Callable[[str], None] | None = None,
     processes: int | None = None,
     shard_size: int = SHARD_SIZE,
+    not_before: datetime | None = None,
 ) -> SimulationResult:
     """Run `scenario` under `strategy`. `on_progress` gets the days simulated so far (across
     the portfolio); `on_warning` hears, once, when a run may not be reproducible.
+
+    The scenario runs moved onto its own calendar past this machine's clock, where a test
+    server's clock starts, and past `not_before` when that is later (`timeshift.offset_for`);
+    where it runs changes nothing in the output. Raises `ScenarioError` for a scenario that
+    no such move keeps on its calendar.
 
     Shards of `shard_size` cases each run on a test server of their own (a test server slows
     down as its history grows, so small servers finish a large portfolio many times sooner
     than one would), `SHARDS_AT_ONCE` at a time in each of `processes` processes (default:
     one per CPU, at most one per pair of shards). The output does not depend on either.
     """
+    now = datetime.now(UTC)
     commands: dict[str, list[PlannedCommand]] = defaultdict(list)
     for command in scenario.commands():
         commands[command.loan_id].append(command)
     portfolio = Portfolio(
         scenario=scenario,
         strategy=strategy,
-        offset=offset_for(scenario.start, datetime.now(UTC)),
+        offset=offset_for(scenario, max(now, not_before) if not_before else now),
         facts=case_facts(case.case for case in scenario.cases),
         shards=[
             scenario.cases[i : i + shard_size] for i in range(0, len(scenario.cases), shard_size)

@@ -81,7 +81,13 @@ class Shard:
         scenario = self._scenario
         start = scenario.start + self._offset
         clock = Clock(self._env, on_step=lambda reached: on_progress(self._days(reached)))
-        await clock.sleep(start - await clock.now())
+        ahead = start - await clock.now()
+        if ahead <= timedelta(0):
+            raise RuntimeError(
+                f"the scenario moved to {start:%Y-%m-%d %H:%M}Z starts before the test server's "
+                "clock, which cannot go back"
+            )
+        await clock.sleep(ahead)
         loan_ids = [case.case.loan_id for case in cases]
         worker = Worker(
             self._env.client,

@@ -1,7 +1,7 @@
-"""Scenario files: what a bad one is told, and the time shift. No server needed."""
+"""Scenario files: what a bad one is told. No server needed."""
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,17 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 from arrears.cli import app
-from arrears.commands import AgreePlan, PromiseToPay
-from arrears.contracts import Payment, TimelineEvent
+from arrears.commands import PromiseToPay
+from arrears.contracts import Payment
 from arrears.simulation import ScenarioError, loads_scenario
 from arrears.simulation.delivery import rounds
-from arrears.simulation.timeshift import (
-    SHIFT_STEP,
-    offset_for,
-    shift_command,
-    unshift_event,
-    unshift_text,
-)
 from tests.factories import case_body
 
 
@@ -119,34 +112,3 @@ def test_commands_for_one_case_in_one_minute_go_in_successive_rounds():
     loaded = loads_scenario(json.dumps(scenario(case("L-1", first, second), case("L-2", other))))
     grouped = [[(c.loan_id, c.index) for c in group] for _, group in rounds(loaded.commands())]
     assert grouped == [[("L-1", 0), ("L-2", 0)], [("L-1", 1)]]
-
-
-def test_offset_is_whole_52_week_steps_that_put_the_start_ahead_of_now():
-    start = datetime(2026, 1, 5, tzinfo=UTC)
-    now = datetime(2026, 11, 28, 18, 30, tzinfo=UTC)
-    offset = offset_for(start, now)
-    assert offset % SHIFT_STEP == timedelta(0)
-    assert start + offset >= now + timedelta(weeks=1)
-    assert (start + offset).weekday() == start.weekday()
-    assert offset_for(now + timedelta(weeks=2), now) == timedelta(0)
-
-
-def test_dates_go_forward_in_commands_and_back_in_events():
-    offset = SHIFT_STEP
-    plan = AgreePlan(kind="instalments", instalments=6, first_due_date=date(2026, 2, 1))
-    assert shift_command(plan, offset).first_due_date == date(2026, 2, 1) + offset
-    event = TimelineEvent(
-        at=datetime(2027, 1, 4, tzinfo=UTC),
-        type="contact_deferred",
-        until="2027-01-05T00:00:00Z",
-        due_date="2027-01-11",
-        channel="sms",
-    )
-    back = unshift_event(event, offset, at=event.at)
-    assert back.at == datetime(2027, 1, 4, tzinfo=UTC) - offset
-    assert back.model_extra == {
-        "until": "2026-01-06T00:00:00Z",
-        "due_date": "2026-01-12",
-        "channel": "sms",
-    }
-    assert unshift_text("active until 2027-01-11; one", offset) == "active until 2026-01-12; one"

@@ -104,6 +104,19 @@ def test_example_goes_down_every_path_it_is_meant_to(example: SimulationResult):
     assert "2026-01-12" in refused.reason
 
 
+def test_a_customer_without_an_email_address_is_sent_no_email(example: SimulationResult):
+    # 张强 (L-2026-0003, L-2026-0005) gave a phone number only.
+    for loan_id in ("L-2026-0003", "L-2026-0005"):
+        contacts = [
+            line for line in rows(example) if line["loan_id"] == loan_id and "channel" in line
+        ]
+        emails = [line for line in contacts if line["channel"] == "email"]
+        assert emails and {(line["type"], line["detail"]) for line in emails} == {
+            ("contact_skipped", "no email address on file")
+        }
+        assert any(line["type"] == "contact_sent" for line in contacts)
+
+
 def test_summary_agrees_with_the_lines(example: SimulationResult):
     lines = rows(example)
     numbers = summary(example)
