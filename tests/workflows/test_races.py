@@ -23,6 +23,7 @@ from arrears.commands import (
     PromiseToPay,
     RecordContactOutcome,
     ReportHardship,
+    ResolveDispute,
     StrategyMigration,
 )
 from arrears.contracts import CloseCase, Payment
@@ -76,6 +77,12 @@ async def _signal(handle: WorkflowHandle, signal, arg, event: str) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"signal not taken: no {event}")
+
+
+async def _dispute_rejected(handle: WorkflowHandle, today: date) -> None:
+    """A dispute opened and rejected while the activity is in flight: collection resumes."""
+    await _update(handle, CollectionCase.open_dispute, OpenDispute(reason="fraud"))
+    await _update(handle, CollectionCase.resolve_dispute, ResolveDispute(outcome="rejected"))
 
 
 async def _pay_twice(handle: WorkflowHandle, today: date) -> None:
@@ -135,6 +142,7 @@ COMMANDS: dict[str, Command] = {
         lambda h, d: _update(h, CollectionCase.open_dispute, OpenDispute(reason="amount_wrong")),
         quiet=True,
     ),
+    "dispute_opened_and_rejected": Command(_dispute_rejected),
     "cease_sms_and_email": Command(
         lambda h, d: _update(
             h, CollectionCase.cease_contact, CeaseContact(channels=["sms", "email"])
