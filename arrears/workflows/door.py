@@ -11,7 +11,7 @@ Pure: no Temporal import, no clock of its own. The workflow calls `settle_waitin
 `record_outcome`; nothing decided before the send is trusted after it.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from arrears import strategy as rules
 from arrears.contracts import Channel, NotificationResult
@@ -23,6 +23,9 @@ CADENCE_TEMPLATES = {"reminder": "reminder", "call": "collection_call"}
 
 NOTICE_CHANNELS: tuple[Channel, ...] = ("sms", "email")
 """Channels a written notice may take, in order of preference."""
+
+RETRY_AFTER_DEFERRAL = timedelta(seconds=1)
+"""The least a send deferred at the moment of sending waits before it is tried again."""
 
 
 def queue_cadence(state: CaseState, now: datetime, *, at_once: bool = False) -> None:
@@ -120,7 +123,9 @@ def record_outcome(
     pending = next((p for p in state.pending_contacts if p.step_key == sent.step_key), None)
     if result.status == "deferred":
         if pending is not None:
-            _defer(state, pending, now, result.until or now, result.rule or window_rule)
+            # The send's clock may trail the case's by a moment: never wait for the past.
+            until = max(result.until or now, now + RETRY_AFTER_DEFERRAL)
+            _defer(state, pending, now, until, result.rule or window_rule)
         return
     version = state.strategy.version if state.strategy else None
     if result.status == "sent":

@@ -1,5 +1,6 @@
 """Notifier against a real PostgreSQL: one message per case + step, however often retried."""
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 import asyncpg
@@ -103,3 +104,50 @@ async def test_no_address_on_file_is_skipped_with_the_reason(pool: asyncpg.Pool)
     )
     assert result.status == "skipped"
     assert result.detail == "no email address on file"
+
+
+def at_the_moment(instant: datetime) -> ActivityEnvironment:
+    """An activity environment whose attempt the server scheduled at `instant`."""
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(env.info, current_attempt_scheduled_time=instant)
+    return env
+
+
+async def test_a_send_outside_the_window_defers_and_writes_nothing(pool: asyncpg.Pool):
+    state = await open_case(pool, customer_id=new_loan_id("C"))
+    notifier = Notifier(pool, OutboxProvider(pool))
+    request = reminder(state).model_copy(update={"timezone": "Asia/Shanghai", "jurisdiction": "CN"})
+    # 22:00:30 in Shanghai, a year ahead: the window closed half a minute ago.
+    late = datetime(2027, 11, 28, 14, 0, 30, tzinfo=UTC)
+
+    result = await at_the_moment(late).run(notifier.send, request)
+
+    assert (result.status, result.rule) == ("deferred", "CN.quiet_hours")
+    assert result.until == datetime(2027, 11, 29, 0, 0, tzinfo=UTC)
+    async with pool.acquire() as conn:
+        rows = await conn.fetchval(
+            "SELECT count(*) FROM contact_attempts WHERE idempotency_key = $1",
+            request.idempotency_key,
+        )
+    assert rows == 0
+
+    morning = datetime(2027, 11, 29, 0, 0, 5, tzinfo=UTC)
+    sent = await at_the_moment(morning).run(notifier.send, request)
+    assert (sent.status, sent.message_id) == ("sent", request.idempotency_key)
+
+
+async def test_a_message_already_sent_is_reported_sent_even_outside_the_window(
+    pool: asyncpg.Pool,
+):
+    state = await open_case(pool, customer_id=new_loan_id("C"))
+    notifier = Notifier(pool, OutboxProvider(pool))
+    request = reminder(state).model_copy(update={"timezone": "Asia/Shanghai", "jurisdiction": "CN"})
+    first = await at_the_moment(datetime(2027, 11, 29, 2, 0, tzinfo=UTC)).run(
+        notifier.send, request
+    )
+    # The acknowledgement was lost; the retry runs after 22:00.
+    again = await at_the_moment(datetime(2027, 11, 29, 15, 0, tzinfo=UTC)).run(
+        notifier.send, request
+    )
+    assert (first.status, again.status) == ("sent", "sent")
+    assert again.message_id == first.message_id
