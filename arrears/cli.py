@@ -17,6 +17,14 @@ app = typer.Typer(help="Debt-collection case orchestration on Temporal.", no_arg
 console = Console()
 
 
+def main() -> None:
+    """The `arrears` program: the command asked for, then an end of the process that no
+    native thread of the Temporal SDK can crash (`arrears.cli_exit`)."""
+    from arrears.cli_exit import run_then_exit
+
+    run_then_exit(app)
+
+
 def _settings() -> Settings:
     return Settings()
 
