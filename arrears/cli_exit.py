@@ -5,8 +5,9 @@ not own. When a process that used a client or a worker ends the usual way, those
 can still be running while the interpreter tears itself down, and one that then touches the
 interpreter aborts the process (`Fatal Python error: PyGILState_Release: thread state ...
 must be current when releasing`, exit 134, or a segmentation fault, exit 139) after the
-command has already done its work (temporalio/sdk-python#300, open; the SDK offers no way
-to stop those threads, and closing the client does not stop them either).
+command has already done its work (temporalio/sdk-python#300, open: the SDK's `Runtime`
+has no shutdown, a client has no close, and its maintainers expect the cure to lie in the
+SDK's own thread clean-up rather than in anything a caller can close).
 
 So a process runs its command, then what the interpreter runs at exit (`atexit`: logging's
 flush, multiprocessing's queue feeders and children), flushes stdout and stderr, and ends
