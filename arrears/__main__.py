@@ -1,3 +1,3 @@
-from arrears.cli import app
+from arrears.cli import main
 
-app()
+main()

@@ -17,6 +17,14 @@ app = typer.Typer(help="Debt-collection case orchestration on Temporal.", no_arg
 console = Console()
 
 
+def main() -> None:
+    """The `arrears` program: the command asked for, then an end of the process that no
+    native thread of the Temporal SDK can crash (`arrears.cli_exit`)."""
+    from arrears.cli_exit import run_then_exit
+
+    run_then_exit(app)
+
+
 def _settings() -> Settings:
     return Settings()
 
@@ -244,21 +252,33 @@ def strategy_migrate(
         str, typer.Option("--change-ref", help="The approved change, kept on each timeline.")
     ],
     dry_run: Annotated[bool, typer.Option(help="Only list the cases that would move.")] = False,
+    concurrency: Annotated[int, typer.Option(min=1, max=256, help="Cases asked at a time.")] = 16,
+    case_timeout: Annotated[
+        float,
+        typer.Option(min=0.1, help="Seconds a case may take to answer before it is unreachable."),
+    ] = 20.0,
 ) -> None:
     """Move running cases from one strategy version to the one served (ARREARS_STRATEGY).
 
-    Each case records `strategy_migrated` with the change reference. Running it again
-    finishes an interrupted rollout; cases already moved are left as they are.
+    Each case records `strategy_migrated` with the change reference. One line per case
+    (moved, already moved, refused or unreachable, with why), then the counts. Exit 0 when
+    every case is on the new version, 1 when some refused or could not be reached (run it
+    again: cases already moved are left as they are), 2 for bad arguments or settings.
     """
+    from datetime import timedelta
+
     from pydantic import TypeAdapter, ValidationError
+    from rich.markup import escape
+    from temporalio.service import RPCError
 
     from arrears.fields import OpaqueRef
-    from arrears.rollout import cases_on_version, migrate_cases
+    from arrears.rollout import CaseOutcome, cases_on_version, migrate_cases
     from arrears.temporal import connect
 
     try:
         settings = _settings()
         target = settings.strategy()
+        settings.key_ring()
         cases_on_version(from_version)
         TypeAdapter(OpaqueRef).validate_python(change_ref)
     except ConfigError as error:
@@ -269,29 +289,42 @@ def strategy_migrate(
     if target.version == from_version:
         _fail(f"ARREARS_STRATEGY serves {target.version} already; nothing to move to")
 
-    def show(loan_id: str, outcome: str) -> None:
-        console.print(f"{loan_id}: {outcome}")
+    def show(case: CaseOutcome) -> None:
+        why = f": {case.why}" if case.why else ""
+        console.print(escape(f"{case.loan_id}: {case.outcome}{why}"), soft_wrap=True)
 
     async def run():
-        client = await connect(settings)
+        try:
+            client = await connect(settings)
+        except RuntimeError as error:  # the SDK's "Failed client connect"
+            raise ConfigError(f"TEMPORAL_ADDRESS {settings.temporal_address}: {error}") from None
         return await migrate_cases(
             client,
             target,
             from_version=from_version,
             change_ref=change_ref,
             dry_run=dry_run,
+            concurrency=concurrency,
+            case_timeout=timedelta(seconds=case_timeout),
             on_case=show,
         )
 
-    report = asyncio.run(run())
+    try:
+        report = asyncio.run(run())
+    except ConfigError as error:
+        _fail(escape(str(error)))
+    except RPCError as error:
+        _fail(escape(f"the running cases could not be listed: {error}"), code=1)
     if dry_run:
         for loan_id in report.found:
             console.print(loan_id)
         console.print(f"{len(report.found)} running cases on {from_version} would move")
         return
-    for loan_id, why in sorted(report.refused.items()):
-        console.print(f"[yellow]{loan_id}[/yellow] refused: {why}")
     console.print(
         f"{from_version} → {target.version}: {len(report.migrated)} moved, "
-        f"{len(report.unchanged)} already on it, {len(report.refused)} refused"
+        f"{len(report.unchanged)} already on it, {len(report.refused)} refused, "
+        f"{len(report.unreachable)} unreachable",
+        soft_wrap=True,
     )
+    if not report.complete:
+        raise typer.Exit(1)

@@ -12,6 +12,7 @@ import queue
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from arrears.cli_exit import end_process
 from arrears.contracts import TimelineEvent
 from arrears.simulation.delivery import Rejection
 
@@ -93,3 +94,6 @@ def _serve(portfolio: "Portfolio", todo: Any, events: Any) -> None:
         await asyncio.gather(*(take_shards() for _ in range(SHARDS_AT_ONCE)))
 
     asyncio.run(main())
+    # Hands over what is still queued for the parent, then ends without the teardown in
+    # which the SDK's native threads can crash this process (see `arrears.cli_exit`).
+    end_process(0)

@@ -2,19 +2,30 @@
 `arrears strategy migrate`, against the real dev server, worker and PostgreSQL."""
 
 import asyncio
+import re
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import httpx
+from temporalio import workflow
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 from typer.testing import CliRunner
 
 from arrears import ids
 from arrears.cli import app
-from arrears.rollout import migrate_cases
+from arrears.commands import CommandOutcome, StrategyMigration
+from arrears.rollout import cases_on_version, migrate_cases
 from arrears.strategy import Strategy, from_data, load_default
 from arrears.workflows.case import CollectionCase
 from arrears.workflows.case_state import CaseStart
 from tests.api.conftest import api_settings, auth
+from tests.api.test_audit import idle
 from tests.api.test_case_lifecycle import open_case, timeline_until
 from tests.api.test_cases import days_ago
 from tests.factories import TEST_ENCRYPTION_KEYS, new_loan_id, opening
@@ -99,6 +110,8 @@ async def test_a_rollout_moves_every_running_case_on_the_old_version_once(
         await asyncio.sleep(0.1)
     assert set(listed.found) == on_old and elsewhere not in listed.found
 
+    for loan_id in on_old:  # about the rollout, not a migration racing a contact in flight
+        await idle(dev_env, loan_id)
     report = await migrate_cases(
         dev_env.client, SERVED, from_version=old.version, change_ref="CHG-9"
     )
@@ -108,7 +121,7 @@ async def test_a_rollout_moves_every_running_case_on_the_old_version_once(
     rerun = await migrate_cases(
         dev_env.client, SERVED, from_version=old.version, change_ref="CHG-9"
     )
-    assert not rerun.migrated and not rerun.refused
+    assert not rerun.migrated and not rerun.refused and not rerun.unreachable
     for loan_id in on_old:
         handle = dev_env.client.get_workflow_handle(ids.case_workflow_id(loan_id))
         view = await handle.query(CollectionCase.view)
@@ -144,3 +157,131 @@ async def test_the_rollout_command_lists_then_moves_and_says_how_many(
     moved = await asyncio.to_thread(run)
     assert moved.exit_code == 0, moved.output
     assert f"2026.10-cli → {SERVED.version}: 2 moved, 0 already on it, 0 refused" in moved.output
+    assert all(f"{loan_id}: moved" in moved.output for loan_id in on_old)
+
+
+@workflow.defn(name="CollectionCase", sandboxed=False)
+class UnwellCase:
+    """A case in trouble, under the real workflow name on a task queue of its own: with
+    "fails" its code raises on its history (a plain exception fails the workflow task, again
+    and again, not the workflow); with "refuses" it turns every migration down."""
+
+    @workflow.run
+    async def run(self, condition: str) -> None:
+        if condition == "fails":
+            raise RuntimeError("a bug this case's history runs into")
+        await workflow.wait_condition(lambda: False)
+
+    @workflow.update(name="migrate_strategy")
+    def migrate_strategy(self, command: StrategyMigration) -> CommandOutcome:
+        raise RuntimeError("never runs: the validator turns every migration down")
+
+    @migrate_strategy.validator
+    def _turn_down(self, command: StrategyMigration) -> None:
+        raise ApplicationError("the case is under legal hold", type="CaseOnHold")
+
+
+@asynccontextmanager
+async def unwell_cases(
+    client: Client, version: str, *conditions: str
+) -> AsyncIterator[list[WorkflowHandle]]:
+    """One case per condition ("fails", "refuses"; "unserved": no worker polls its queue),
+    listed on strategy `version` as real cases are; terminated on the way out."""
+    task_queue = f"unwell-{uuid.uuid4().hex[:8]}"
+    handles = [
+        await client.start_workflow(
+            "CollectionCase",
+            condition,
+            id=ids.case_workflow_id(new_loan_id(condition)),
+            task_queue=f"{task_queue}-nobody" if condition == "unserved" else task_queue,
+            search_attributes=TypedSearchAttributes([SearchAttributePair(ids.STRATEGY, version)]),
+        )
+        for condition in conditions
+    ]
+    try:
+        async with Worker(client, task_queue=task_queue, workflows=[UnwellCase]):
+            yield handles
+    finally:
+        for handle in handles:
+            await handle.terminate("test finished")
+
+
+async def failing_task(handle: WorkflowHandle) -> None:
+    """Wait until the case's workflow task has failed at least once (it is retried)."""
+    for _ in range(100):
+        description = await handle.describe()
+        if description.raw_description.pending_workflow_task.attempt > 1:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the workflow task never failed")
+
+
+async def test_a_rollout_moves_every_good_case_and_says_why_the_others_did_not(
+    dev_env: WorkflowEnvironment, running_worker: None
+):
+    old = retired_version("2026.10-stuck")
+    good = {await start_case_on(dev_env, old) for _ in range(3)}
+    settings = api_settings(dev_env)
+    env = {
+        "TEMPORAL_ADDRESS": settings.temporal_address,
+        "TEMPORAL_NAMESPACE": settings.temporal_namespace,
+        "ARREARS_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS,
+    }
+    args = ["strategy", "migrate", "--from-version", old.version, "--change-ref", "CHG-7"]
+
+    def run(*extra: str):
+        return CliRunner().invoke(app, [*args, "--case-timeout", "5", *extra], env=env)
+
+    async with unwell_cases(dev_env.client, old.version, "fails", "refuses", "unserved") as (
+        stuck,
+        refusing,
+        unserved,
+    ):
+        stuck_id, refusing_id, unserved_id = (
+            handle.id.removeprefix(ids.CASE_ID_PREFIX) for handle in (stuck, refusing, unserved)
+        )
+        everyone = good | {stuck_id, refusing_id, unserved_id}
+        for _ in range(100):
+            listed = await asyncio.to_thread(run, "--dry-run")
+            if all(loan_id in listed.output for loan_id in everyone):
+                break
+            await asyncio.sleep(0.1)
+        assert "6 running cases on 2026.10-stuck would move" in listed.output, listed.output
+        await failing_task(stuck)
+        for loan_id in good:  # about the rollout, not a migration racing a contact in flight
+            await idle(dev_env, loan_id)
+
+        first = await asyncio.to_thread(run)
+        rerun = await asyncio.to_thread(run)
+
+    assert first.exit_code == 1, first.output
+    lines = first.output.splitlines()
+    assert all(f"{loan_id}: moved" in lines for loan_id in good), first.output
+    assert f"{refusing_id}: refused: CaseOnHold: the case is under legal hold" in lines
+    assert any(line.startswith(f"{stuck_id}: unreachable: workflow task failing") for line in lines)
+    assert f"{unserved_id}: unreachable: timeout: no answer within 5 s" in lines
+    assert (
+        f"2026.10-stuck → {SERVED.version}: 3 moved, 0 already on it, 1 refused, 2 unreachable"
+        in lines
+    )
+
+    # A rerun moves nothing twice (the cases moved are no longer listed on the old version,
+    # or, where visibility lags, are found on the new one already), and still says which
+    # cases are not on it.
+    assert rerun.exit_code == 1, rerun.output
+    assert not any(f"{loan_id}: moved" in rerun.output for loan_id in good)
+    summary = re.search(
+        r"(\d+) moved, (\d+) already on it, (\d+) refused, (\d+) unreachable", rerun.output
+    )
+    assert summary is not None, rerun.output
+    moved, already, refused, unreachable = map(int, summary.groups())
+    assert (moved, refused, unreachable) == (0, 1, 2) and already <= 3
+    for _ in range(100):
+        on_new = {
+            execution.id.removeprefix(ids.CASE_ID_PREFIX)
+            async for execution in dev_env.client.list_workflows(cases_on_version(SERVED.version))
+        }
+        if good <= on_new:
+            break
+        await asyncio.sleep(0.1)
+    assert good <= on_new

@@ -46,10 +46,36 @@ def test_check_of_a_missing_file_exits_2_saying_so(tmp_path):
         (["--from-version", 'x" OR 1=1', "--change-ref", "CHG-1"], "not a strategy version"),
         (["--from-version", "2026.10-1", "--change-ref", "4111111111111111"], "change-ref"),
         (["--from-version", "2026.12-1", "--change-ref", "CHG-1"], "serves 2026.12-1 already"),
+        (
+            ["--from-version", "2026.10-1", "--change-ref", "CHG-1", "--concurrency", "0"],
+            "concurrency",
+        ),
+        (
+            ["--from-version", "2026.10-1", "--change-ref", "CHG-1", "--case-timeout", "0"],
+            "case-timeout",
+        ),
     ],
 )
 def test_migrate_refuses_bad_arguments_before_touching_any_case(args, named):
     result = run("migrate", *args, ARREARS_ENCRYPTION_KEYS=TEST_ENCRYPTION_KEYS)
+
+    assert result.exit_code == 2
+    assert named in result.output
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"ARREARS_ENCRYPTION_KEYS": ""}, "ARREARS_ENCRYPTION_KEYS"),
+        # Nothing listens on port 1: the settings name a server that is not there.
+        (
+            {"ARREARS_ENCRYPTION_KEYS": TEST_ENCRYPTION_KEYS, "TEMPORAL_ADDRESS": "127.0.0.1:1"},
+            "TEMPORAL_ADDRESS 127.0.0.1:1",
+        ),
+    ],
+)
+def test_migrate_refuses_settings_it_cannot_work_with(env, named):
+    result = run("migrate", "--from-version", "2026.10-1", "--change-ref", "CHG-1", **env)
 
     assert result.exit_code == 2
     assert named in result.output
