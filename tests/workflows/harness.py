@@ -18,6 +18,7 @@ from arrears.workflows.case import CollectionCase
 from arrears.workflows.case_state import CaseStart
 from tests.factories import opening
 from tests.workflows.blocking import BlockingActivities
+from tests.workflows.story import idle
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -36,11 +37,12 @@ async def sleep_until_local(env: WorkflowEnvironment, clock: time) -> None:
 
 
 async def settled(handle: WorkflowHandle) -> CaseView:
-    """The case view once scoring and the first contact decision are done."""
+    """The case view once scoring and the first contacts are done: nothing in flight."""
     for _ in range(200):
         view = await handle.query(CollectionCase.view)
         if view.next_action is None or view.next_action.kind != "score_risk":
-            return view
+            await idle(handle)
+            return await handle.query(CollectionCase.view)
         await asyncio.sleep(0.02)
     raise AssertionError("case did not settle")
 
