@@ -276,13 +276,7 @@ class CollectionCase:
             steps.queue_contacts(now)
             await steps.contact(now)
             wake = steps.plan_wake_when_due() if when_due else steps.plan_wake()
-            self._publish()
-            await self._effects.sync()
-            if not state.is_open:
-                break
-            if self._history_is_long():
-                await self._continue_as_new(start)
-            await self._wait_until(wake)
+            await self._sync_and_sleep(start, wake)
 
     async def _run_steps(self, start: CaseStart) -> None:
         """The case's life, one effect at a time (`StrategyTurns.step`); when nothing is to
@@ -296,15 +290,18 @@ class CollectionCase:
         while state.is_open:
             if await turns.step():
                 continue
-            wake = self._strategy_steps.plan_wake_when_due()
-            self._publish()
-            await self._effects.sync()
-            if not state.is_open:
-                break
-            if self._history_is_long():
-                await self._continue_as_new(start)
-            # Returns at once if a handler recorded anything during the sync.
-            await self._wait_until(wake)
+            await self._sync_and_sleep(start, self._strategy_steps.plan_wake_when_due())
+
+    async def _sync_and_sleep(self, start: CaseStart, wake: datetime) -> None:
+        """Publish and sync what the case decided, continue as new if its history is long,
+        then sleep until `wake`; at once back if a handler recorded anything meanwhile."""
+        self._publish()
+        await self._effects.sync()
+        if not self._state.is_open:
+            return
+        if self._history_is_long():
+            await self._continue_as_new(start)
+        await self._wait_until(wake)
 
     def _history_is_long(self) -> bool:
         info = workflow.info()
