@@ -14,6 +14,7 @@ from arrears.fields import (
     MinorUnits,
     NonNegativeMinorUnits,
     OpaqueRef,
+    PrintableText,
     TimeZoneName,
     UtcDatetime,
 )
@@ -36,7 +37,7 @@ class Customer(Contract):
     """The debtor. Personal data: it travels only encrypted and is stored in Postgres."""
 
     customer_id: OpaqueRef
-    name: str = Field(min_length=1, max_length=200)
+    name: PrintableText = Field(min_length=1, max_length=200)
     phone: str | None = Field(
         default=None, pattern=r"^\+[1-9]\d{6,14}$", examples=["+8613800138000"]
     )

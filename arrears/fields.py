@@ -10,10 +10,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field, StrictInt
 
-MinorUnits = Annotated[StrictInt, Field(gt=0, description="A positive amount in minor units.")]
-"""A positive amount of money in minor units (fen, cents). Never a float."""
+MAX_MINOR_UNITS = 10**15
+"""The largest amount any one field may carry: 10 trillion in a two-decimal currency, far
+beyond any consumer loan, and small enough that every sum the case keeps fits PostgreSQL's
+bigint (about 9.2 × 10^18) with room to spare."""
 
-NonNegativeMinorUnits = Annotated[StrictInt, Field(ge=0)]
+MinorUnits = Annotated[
+    StrictInt,
+    Field(gt=0, le=MAX_MINOR_UNITS, description="A positive amount in minor units."),
+]
+"""A positive amount of money in minor units (fen, cents), at most `MAX_MINOR_UNITS`."""
+
+NonNegativeMinorUnits = Annotated[StrictInt, Field(ge=0, le=MAX_MINOR_UNITS)]
 
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. CNY.")]
 
@@ -65,12 +73,36 @@ OpaqueRef = Annotated[
 ]
 
 
+_NOT_A_PLACE = {"Factory", "localtime", "posixrules", "posix", "right"}
+"""Names in the tz database that are no place's time: a customer's zone is never one."""
+
+
 def check_timezone(value: str) -> str:
+    """An IANA zone of a place (`Asia/Shanghai`) or `UTC`; `Factory`, `localtime` and the
+    database's own aliases are refused."""
+    if value.split("/")[0] in _NOT_A_PLACE:
+        raise ValueError(f"{value!r} is not the time zone of a place")
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise ValueError(f"unknown IANA time zone {value!r}") from error
     return value
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def check_printable(value: str) -> str:
+    """Text a person could have written: no control characters, not blank."""
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+PrintableText = Annotated[str, AfterValidator(check_printable)]
+"""Free text shown to people (a name): printable, not blank."""
 
 
 TimeZoneName = Annotated[

@@ -3,10 +3,12 @@ plus the error's own facts where it has some (`workflow_id` of a stuck case). A 
 when to retry in `Retry-After` (seconds)."""
 
 import logging
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from arrears.errors import (
     ArrearsError,
@@ -56,6 +58,17 @@ async def _validation_error(_: Request, error: RequestValidationError) -> JSONRe
     )
 
 
+async def _http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+    """Errors raised by the framework itself (a body that cannot be parsed, an unknown
+    route or method) get the same body as ours; the code is the status's own name."""
+    code = HTTPStatus(error.status_code).phrase.lower().replace(" ", "_").replace("-", "_")
+    return JSONResponse(
+        {"detail": str(error.detail), "error": code},
+        status_code=error.status_code,
+        headers=getattr(error, "headers", None),
+    )
+
+
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
     # The exception type and route only: messages and bodies may carry personal data.
     log.error("unexpected %s on %s %s", type(error).__name__, request.method, request.url.path)
@@ -68,4 +81,5 @@ async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(ArrearsError, _arrears_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)

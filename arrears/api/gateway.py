@@ -39,7 +39,7 @@ from arrears.contracts import (
 )
 from arrears.errors import InvalidCommandError
 from arrears.strategy import Strategy
-from arrears.workflows.calendar import days_past_due, overdue_since
+from arrears.workflows.calendar import days_past_due, due_date_problem, overdue_since
 from arrears.workflows.case import CollectionCase
 from arrears.workflows.case_state import CaseStart, CaseState
 
@@ -65,6 +65,9 @@ class CaseGateway:
         workflow runs, so opening never waits for a worker.
         """
         start = CaseStart(opening=opening, received_at=datetime.now(UTC), strategy=self._strategy)
+        problem = due_date_problem(opening.due_date, start.received_at, opening.customer.timezone)
+        if problem is not None:
+            raise InvalidCommandError(problem, code="due_date_out_of_range")
         initial = CaseState.open(opening, start.received_at, self._strategy)
         try:
             async with asyncio.timeout(ANSWER_TIMEOUT.total_seconds()):

@@ -55,3 +55,18 @@ def overdue_since(due_date: date, tz: str) -> datetime:
     """The UTC instant at which a debt due on `due_date` becomes one day past due: the
     customer-local midnight after its due date."""
     return start_of_local_day(due_date + timedelta(days=1), tz)
+
+
+OLDEST_DUE_DATE = timedelta(days=20 * 366)
+"""How far back a case's due date may lie: older debts are beyond any limitation period."""
+
+
+def due_date_problem(due_date: date, instant: datetime, tz: str) -> str | None:
+    """Why a case cannot open at `instant` for a debt due on `due_date`, or None: a debt is
+    overdue from its due date on (not before it), and at most `OLDEST_DUE_DATE` old."""
+    today = local_date(instant, tz)
+    if due_date > today:
+        return f"due_date {due_date} is after the customer's today ({today}): not overdue yet"
+    if today - due_date > OLDEST_DUE_DATE:
+        return f"due_date {due_date} is more than 20 years ago"
+    return None

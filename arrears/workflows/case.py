@@ -45,7 +45,7 @@ with workflow.unsafe.imports_passed_through():
         Timeline,
     )
     from arrears.workflows.calendar import overdue_since
-    from arrears.workflows.case_commands import CommandRejected
+    from arrears.workflows.case_commands import PAYMENT_RULES, CommandRejected
     from arrears.workflows.case_state import CaseStart, CaseState
     from arrears.workflows.effects import CaseEffects
     from arrears.workflows.foundation import FoundationSteps
@@ -99,12 +99,15 @@ class CollectionCase:
 
     @workflow.signal(name="payment_received")
     def payment_received(self, payment: Payment) -> None:
-        """A payment from a feed that must not wait on workers. Applied once per id."""
-        if self._currency_mismatch(payment):
+        """A payment from a feed that must not wait on workers. Applied once per id; one the
+        case cannot take is recorded as rejected, with the rule."""
+        try:
+            self._state.check_payment(payment, workflow.now())
+        except CommandRejected as rejected:
             self._state.record(
                 workflow.now(),
                 "payment_rejected",
-                rule="payment.currency_mismatch",
+                rule=PAYMENT_RULES[rejected.kind],
                 payment_id=payment.payment_id,
                 currency=payment.currency,
             )
@@ -123,15 +126,7 @@ class CollectionCase:
     def _validate_payment(self, payment: Payment) -> None:
         # A rejected update leaves no trace in history; validators have no side effects.
         self._check(self._state.require_open)
-        if self._currency_mismatch(payment):
-            raise ApplicationError(
-                f"currency {payment.currency} does not match the case currency "
-                f"{self._state.opening.currency}",
-                type="CurrencyMismatch",
-            )
-
-    def _currency_mismatch(self, payment: Payment) -> bool:
-        return payment.currency is not None and payment.currency != self._state.opening.currency
+        self._check(self._state.check_payment, payment, workflow.now())
 
     # Commands.
 
@@ -231,11 +226,15 @@ class CollectionCase:
         self._check(self._state.require_open)
 
     def _answer(self, accepted: bool) -> CommandOutcome:
+        """The answer to a command: the case as the command left it, with the next action
+        the case will take now (the run loop plans the same on its next turn)."""
         state = self._state
-        reason = state.pause_reason(workflow.now())
-        if reason and state.next_action is not None:
-            # The run loop re-plans on its next turn; the answer already says why it waits.
-            state.next_action = NextAction(kind=f"paused_{reason}", at=state.next_action.at)
+        if state.is_open and state.strategy is not None:
+            self._strategy_steps.plan_wake_when_due()
+        else:
+            reason = state.pause_reason(workflow.now())
+            if reason and state.next_action is not None:
+                state.next_action = NextAction(kind=f"paused_{reason}", at=state.next_action.at)
         return CommandOutcome(accepted=accepted, case=state.view(workflow.now()))
 
     @staticmethod

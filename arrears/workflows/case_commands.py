@@ -19,10 +19,29 @@ from arrears.commands import (
     ResolveDispute,
     StrategyMigration,
 )
-from arrears.contracts import Channel, Dispute, Instalment, Plan, Promise
+from arrears.contracts import Channel, Dispute, Instalment, Payment, Plan, Promise
+from arrears.fields import MAX_MINOR_UNITS
 from arrears.strategy.model import LEGAL_MAX_PLAN_MONTHS
 
 ALL_CHANNELS: tuple[Channel, ...] = ("sms", "email", "call")
+
+PLAN_START_HORIZON = timedelta(days=92)
+"""A plan's first payment is due at most about a quarter ahead: a later start is no plan
+but a moratorium, which collection cannot grant by itself."""
+
+PAID_AT_SKEW = timedelta(days=1)
+"""How far ahead of the case's clock a payment's `paid_at` may lie (other systems' clocks
+and time zones), and no further."""
+
+MAX_RECEIVED = 10 * MAX_MINOR_UNITS
+"""The most a case takes in all, paid and excess together; beyond it a payment is refused."""
+
+PAYMENT_RULES = {
+    "CurrencyMismatch": "payment.currency_mismatch",
+    "PaidAtInFuture": "payment.paid_at_in_future",
+    "PaymentTooLarge": "payment.too_large",
+}
+"""The rule recorded when a signalled payment is refused, by the kind of refusal."""
 
 
 class CommandRejected(ValueError):
@@ -40,6 +59,23 @@ class CaseCommands:
     def require_open(self) -> None:
         if not self.is_open:
             raise CommandRejected("CaseClosed", f"case is closed ({self.closed_reason})")
+
+    def check_payment(self, payment: Payment, now: datetime) -> None:
+        """A payment the case can take: in its currency, not paid in the future, and not
+        beyond what any case may receive (`MAX_RECEIVED`). Open or closed: money that
+        arrives after closure is recorded (as excess, owed back)."""
+        currency = self.opening.currency
+        if payment.currency is not None and payment.currency != currency:
+            raise CommandRejected(
+                "CurrencyMismatch",
+                f"currency {payment.currency} does not match the case currency {currency}",
+            )
+        if payment.paid_at is not None and payment.paid_at > now + PAID_AT_SKEW:
+            raise CommandRejected("PaidAtInFuture", f"paid_at {payment.paid_at} is in the future")
+        if self.paid + self.excess + payment.amount > MAX_RECEIVED:
+            raise CommandRejected(
+                "PaymentTooLarge", f"the case can take at most {MAX_RECEIVED} in all"
+            )
 
     def check_promise(self, command: PromiseToPay, now: datetime) -> None:
         self.require_open()
@@ -108,8 +144,15 @@ class CaseCommands:
             raise CommandRejected("DisputeOpen", "the debt is disputed; resolve it first")
         if self.plan is not None and self.plan.status == "performing":
             raise CommandRejected("PlanActive", "a plan is already performing")
-        if command.first_due_date < self.today(now):
+        today = self.today(now)
+        if command.first_due_date < today:
             raise CommandRejected("PlanDateInPast", "first_due_date is in the past")
+        if command.first_due_date > today + PLAN_START_HORIZON:
+            raise CommandRejected(
+                "PlanDateTooFar",
+                f"first_due_date must be at most {PLAN_START_HORIZON.days} days ahead "
+                f"(by {today + PLAN_START_HORIZON})",
+            )
         if command.kind == "instalments":
             longest = LEGAL_MAX_PLAN_MONTHS.get(self.opening.jurisdiction)
             try:
