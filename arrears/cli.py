@@ -163,6 +163,64 @@ def audit(
     raise typer.Exit({"holds": 0, "fails": 1, "pending": 3}[report.verdict])
 
 
+@app.command()
+def repair(
+    loan_id: Annotated[str, typer.Argument(help="The loan whose case to repair.")],
+    incident: Annotated[
+        str, typer.Option(help="The incident that decided the repair; kept as its reason.")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would be done; change nothing.")
+    ] = False,
+) -> None:
+    """Bring back a case whose run no longer replays (every workflow task fails: the API
+    answers case_stuck) by resetting it to its last workflow task that replays; signals
+    and updates that came after it are delivered again.
+
+    Exit 0 when the case replays already, was reset, or (--dry-run) would be; 1 when no
+    workflow task to reset to can be named; 2 for bad input or an unknown loan.
+    """
+    from pydantic import TypeAdapter, ValidationError
+    from temporalio.service import RPCError, RPCStatusCode
+
+    from arrears.case_repair import plan_repair, repair
+    from arrears.fields import OpaqueRef
+    from arrears.temporal import connect
+
+    try:
+        TypeAdapter(OpaqueRef).validate_python(loan_id)
+        TypeAdapter(OpaqueRef).validate_python(incident)
+        settings = _settings()
+    except ValidationError as error:
+        _fail(f"loan_id or incident: {error.errors()[0]['msg']}")
+    except ConfigError as error:
+        _fail(str(error))
+
+    async def run():
+        client = await connect(settings)
+        plan = await plan_repair(client, loan_id)
+        if plan.failure is None or plan.reset_to is None or dry_run:
+            return plan, None
+        return plan, await repair(client, plan, reason=f"arrears repair: {incident}")
+
+    try:
+        plan, new_run = asyncio.run(run())
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            _fail(f"no case for loan {loan_id}")
+        raise
+    if plan.failure is None:
+        console.print(f"case {loan_id}: run {plan.run_id} replays; nothing to repair")
+        return
+    console.print(f"case {loan_id}: run {plan.run_id} does not replay: {plan.failure}")
+    if plan.reset_to is None:
+        _fail("no workflow task to reset to can be named; see the failure above", code=1)
+    if new_run is None:
+        console.print(f"would reset to the workflow task completed at event {plan.reset_to}")
+        return
+    console.print(f"reset to the workflow task completed at event {plan.reset_to}: run {new_run}")
+
+
 def _show_audit(report: "AuditReport") -> None:
     def verdict(holds: bool) -> str:
         return "[green]holds[/green]" if holds else "[red]FAILS[/red]"
