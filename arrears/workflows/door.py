@@ -127,33 +127,25 @@ def record_outcome(
             until = max(result.until or now, now + RETRY_AFTER_DEFERRAL)
             _defer(state, pending, now, until, result.rule or window_rule)
         return
-    version = state.strategy.version if state.strategy else None
-    if result.status == "sent":
-        state.record(
-            now,
-            "contact_sent",
-            channel=sent.channel,
-            template=sent.template,
-            step=sent.step_key,
-            message_id=result.message_id,
-            rule=window_rule,
-            strategy=version,
-        )
+    sent_now = result.status == "sent"
+    state.record(
+        now,
+        "contact_sent" if sent_now else "contact_skipped",
+        channel=sent.channel,
+        template=sent.template,
+        step=sent.step_key,
+        message_id=result.message_id,
+        detail=None if sent_now else result.detail,
+        rule=window_rule if sent_now else None,
+        strategy=state.strategy.version if state.strategy else None,
+    )
+    if sent_now:
         state.contacts_done.add(sent.step_key)
         if pending is not None:
             state.pending_contacts.remove(pending)
         if sent.notice is not None:
             _notice_given(state, sent, result, now)
         return
-    state.record(
-        now,
-        "contact_skipped",
-        channel=sent.channel,
-        template=sent.template,
-        step=sent.step_key,
-        detail=result.detail,
-        strategy=version,
-    )
     if pending is not None:
         _fall_back(state, pending, now, None, None)
     else:
