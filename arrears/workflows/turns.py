@@ -42,6 +42,8 @@ class StrategyTurns:
             # such. What comes next is decided afresh on the next step.
             record_hand_off(state, due, workflow.now())
             return True
+        if not state.is_open:  # written off just now
+            return False
         door.queue_cadence(state, now)
         door.settle_waiting(state, now)
         pending = door.next_contact(state, now)
