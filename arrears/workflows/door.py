@@ -24,6 +24,9 @@ CADENCE_TEMPLATES = {"reminder": "reminder", "call": "collection_call"}
 NOTICE_CHANNELS: tuple[Channel, ...] = ("sms", "email")
 """Channels a written notice may take, in order of preference."""
 
+NOTICE_EVENTS = {"bureau_pre_notice": "bureau_prenotice"}
+"""Escalations that are a notice to the customer, and the event recorded once it is sent."""
+
 RETRY_AFTER_DEFERRAL = timedelta(seconds=1)
 """The least a send deferred at the moment of sending waits before it is tried again."""
 
@@ -231,7 +234,3 @@ def _drop(state: CaseState, pending: PendingContact, now: datetime, event: str, 
 
 def _version(state: CaseState) -> dict[str, str]:
     return {"strategy": state.strategy.version} if state.strategy else {}
-
-
-NOTICE_EVENTS = {"bureau_pre_notice": "bureau_prenotice"}
-"""Escalations that are a notice to the customer, and the event recorded once it is sent."""
