@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from arrears.settings import ConfigError, Settings
 
@@ -29,8 +30,19 @@ def _settings() -> Settings:
     return Settings()
 
 
+async def _connect(settings: Settings):
+    """The Temporal client; a `ConfigError` when its address cannot be reached (or its
+    encryption keys are missing or malformed)."""
+    from arrears.temporal import connect
+
+    try:
+        return await connect(settings)
+    except RuntimeError as error:  # the SDK's "Failed client connect"
+        raise ConfigError(f"TEMPORAL_ADDRESS {settings.temporal_address}: {error}") from None
+
+
 def _fail(message: str, code: int = 2) -> None:
-    console.print(f"[red]error:[/red] {message}")
+    console.print(f"[red]error:[/red] {escape(message)}")
     raise typer.Exit(code)
 
 
@@ -129,11 +141,11 @@ def audit(
     from arrears.case_audit import audit_histories, fetch_histories
     from arrears.errors import CaseNotFoundError
     from arrears.fields import OpaqueRef
-    from arrears.temporal import connect
 
     try:
         TypeAdapter(OpaqueRef).validate_python(loan_id)
         settings = _settings()
+        settings.key_ring()
         database_url = settings.require_database_url()
     except ValidationError as error:
         _fail(f"loan_id: {error.errors()[0]['msg']}")
@@ -141,7 +153,7 @@ def audit(
         _fail(str(error))
 
     async def run():
-        client = await connect(settings)
+        client = await _connect(settings)
         pool = await db.create_pool(database_url)
         try:
             histories = await fetch_histories(client, loan_id)
@@ -154,6 +166,8 @@ def audit(
         report, histories = asyncio.run(run())
     except CaseNotFoundError as error:
         _fail(error.detail)
+    except ConfigError as error:
+        _fail(str(error))
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "report.json").write_text(json.dumps(report.as_dict(), indent=2) + "\n")
@@ -185,19 +199,20 @@ def repair(
 
     from arrears.case_repair import plan_repair, repair
     from arrears.fields import OpaqueRef
-    from arrears.temporal import connect
 
+    for name, value in (("loan_id", loan_id), ("--incident", incident)):
+        try:
+            TypeAdapter(OpaqueRef).validate_python(value)
+        except ValidationError as error:
+            _fail(f"{name}: {error.errors()[0]['msg']}")
     try:
-        TypeAdapter(OpaqueRef).validate_python(loan_id)
-        TypeAdapter(OpaqueRef).validate_python(incident)
         settings = _settings()
-    except ValidationError as error:
-        _fail(f"loan_id or incident: {error.errors()[0]['msg']}")
+        settings.key_ring()
     except ConfigError as error:
         _fail(str(error))
 
     async def run():
-        client = await connect(settings)
+        client = await _connect(settings)
         plan = await plan_repair(client, loan_id)
         if plan.failure is None or plan.reset_to is None or dry_run:
             return plan, None
@@ -205,6 +220,8 @@ def repair(
 
     try:
         plan, new_run = asyncio.run(run())
+    except ConfigError as error:
+        _fail(str(error))
     except RPCError as error:
         if error.status == RPCStatusCode.NOT_FOUND:
             _fail(f"no case for loan {loan_id}")
@@ -258,7 +275,6 @@ def simulate(
     ] = None,
 ) -> None:
     """Run a strategy on a portfolio with the real workflow, in simulated time."""
-    from rich.markup import escape
 
     from arrears.simulation import ScenarioError, load_scenario
     from arrears.simulation.output import run_and_write
@@ -289,14 +305,13 @@ def strategy_check(
     path: Annotated[Path, typer.Argument(help="Strategy file (.yaml, .yml, .json).")],
 ) -> None:
     """Validate a strategy file: every problem with its field, or its version and stages."""
-    from rich.markup import escape
 
     from arrears.strategy import StrategyError, load
 
     try:
         rules = load(path)
     except StrategyError as error:  # unreadable files too
-        _fail(escape(str(error)))
+        _fail(str(error))
     stages = ", ".join(f"{stage.name} from DPD {stage.from_dpd}" for stage in rules.stages)
     console.print(f"strategy {rules.version}: {stages}", soft_wrap=True)
 
@@ -326,12 +341,10 @@ def strategy_migrate(
     from datetime import timedelta
 
     from pydantic import TypeAdapter, ValidationError
-    from rich.markup import escape
     from temporalio.service import RPCError
 
     from arrears.fields import OpaqueRef
     from arrears.rollout import CaseOutcome, cases_on_version, migrate_cases
-    from arrears.temporal import connect
 
     try:
         settings = _settings()
@@ -352,10 +365,7 @@ def strategy_migrate(
         console.print(escape(f"{case.loan_id}: {case.outcome}{why}"), soft_wrap=True)
 
     async def run():
-        try:
-            client = await connect(settings)
-        except RuntimeError as error:  # the SDK's "Failed client connect"
-            raise ConfigError(f"TEMPORAL_ADDRESS {settings.temporal_address}: {error}") from None
+        client = await _connect(settings)
         return await migrate_cases(
             client,
             target,
@@ -370,9 +380,9 @@ def strategy_migrate(
     try:
         report = asyncio.run(run())
     except ConfigError as error:
-        _fail(escape(str(error)))
+        _fail(str(error))
     except RPCError as error:
-        _fail(escape(f"the running cases could not be listed: {error}"), code=1)
+        _fail(f"the running cases could not be listed: {error}", code=1)
     if dry_run:
         for loan_id in report.found:
             console.print(loan_id)

@@ -89,14 +89,17 @@ def check_timezone(value: str) -> str:
     return value
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Control characters, and the bidirectional overrides that make text read otherwise."""
+_INVISIBLE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]")
 
 
 def check_printable(value: str) -> str:
-    """Text a person could have written: no control characters, not blank."""
+    """Text a person could have written: no control characters or direction overrides,
+    and something visible."""
     if _CONTROL.search(value):
         raise ValueError("must not contain control characters")
-    if not value.strip():
+    if not _INVISIBLE.sub("", value):
         raise ValueError("must not be blank")
     return value
 

@@ -13,6 +13,9 @@ from arrears import ids
 from arrears.contracts import CaseStatus, Contract, Jurisdiction, Stage
 from arrears.errors import InvalidCommandError
 
+MAX_DPD = 20 * 366 + 1
+"""No case is more days past due than a due date may be old (`calendar.OLDEST_DUE_YEARS`)."""
+
 
 class CaseSearch(Contract):
     """Filters of `GET /v1/cases`. Only typed values reach the visibility query."""
@@ -20,8 +23,8 @@ class CaseSearch(Contract):
     status: CaseStatus | None = None
     stage: Stage | None = None
     jurisdiction: Jurisdiction | None = None
-    dpd_min: int | None = Field(default=None, ge=0)
-    dpd_max: int | None = Field(default=None, ge=0)
+    dpd_min: int | None = Field(default=None, ge=0, le=MAX_DPD)
+    dpd_max: int | None = Field(default=None, ge=0, le=MAX_DPD)
     page_size: int = Field(default=50, ge=1, le=500)
     page_token: str | None = Field(default=None, max_length=4096)
 

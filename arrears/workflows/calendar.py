@@ -57,16 +57,23 @@ def overdue_since(due_date: date, tz: str) -> datetime:
     return start_of_local_day(due_date + timedelta(days=1), tz)
 
 
-OLDEST_DUE_DATE = timedelta(days=20 * 366)
-"""How far back a case's due date may lie: older debts are beyond any limitation period."""
+OLDEST_DUE_YEARS = 20
+"""How many years back a case's due date may lie: older debts are beyond any limitation
+period."""
 
 
 def due_date_problem(due_date: date, instant: datetime, tz: str) -> str | None:
     """Why a case cannot open at `instant` for a debt due on `due_date`, or None: a debt is
-    overdue from its due date on (not before it), and at most `OLDEST_DUE_DATE` old."""
+    overdue from its due date on (not before it), and at most `OLDEST_DUE_YEARS` old."""
     today = local_date(instant, tz)
     if due_date > today:
         return f"due_date {due_date} is after the customer's today ({today}): not overdue yet"
-    if today - due_date > OLDEST_DUE_DATE:
-        return f"due_date {due_date} is more than 20 years ago"
+    years_ago = today.year - OLDEST_DUE_YEARS
+    oldest = (
+        today.replace(year=years_ago, day=28)
+        if (today.month, today.day) == (2, 29)
+        else (today.replace(year=years_ago))
+    )
+    if due_date < oldest:
+        return f"due_date {due_date} is more than {OLDEST_DUE_YEARS} years ago (before {oldest})"
     return None

@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
     from arrears.workflows.calendar import overdue_since
     from arrears.workflows.case_commands import PAYMENT_RULES, CommandRejected
     from arrears.workflows.case_state import CaseStart, CaseState
+    from arrears.workflows.door import settle_waiting
     from arrears.workflows.effects import CaseEffects
     from arrears.workflows.foundation import FoundationSteps
     from arrears.workflows.strategy_steps import StrategySteps
@@ -230,6 +231,10 @@ class CollectionCase:
         the case will take now (the run loop plans the same on its next turn)."""
         state = self._state
         if state.is_open and state.strategy is not None:
+            if state.agreements_hold_every_escalation:
+                # What the run loop's next step would settle first (a pause takes waiting
+                # contacts back, a cease blocks them), so the answer tells what comes next.
+                settle_waiting(state, workflow.now())
             self._strategy_steps.plan_wake_when_due()
         else:
             reason = state.pause_reason(workflow.now())

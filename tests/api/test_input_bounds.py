@@ -41,6 +41,8 @@ def _opening(**changes) -> dict:
         pytest.param({"due.fees": 10**15 + 1}, "due.fees", id="fees beyond bound"),
         pytest.param({"customer.name": "\u0000"}, "customer.name", id="control character"),
         pytest.param({"customer.name": "   "}, "customer.name", id="blank name"),
+        pytest.param({"customer.name": "\u200b"}, "customer.name", id="zero-width name"),
+        pytest.param({"customer.name": "\u202eabc"}, "customer.name", id="direction override"),
         pytest.param({"customer.timezone": "Factory"}, "customer.timezone", id="Factory"),
         pytest.param({"customer.timezone": "localtime"}, "customer.timezone", id="localtime"),
         pytest.param({"due_date": "9999-12-31"}, "due_date", id="far future"),
@@ -115,3 +117,11 @@ async def test_a_body_that_cannot_be_read_gets_a_coded_error(api: httpx.AsyncCli
 async def test_auth_errors_carry_a_code(api: httpx.AsyncClient):
     response = await api.get(f"/v1/cases/{new_loan_id()}")
     assert response.status_code == 401 and response.json()["error"] == "unauthorized"
+
+
+@pytest.mark.parametrize("query", ["dpd_min=800000", "dpd_max=99999999999999999999"])
+async def test_a_dpd_filter_beyond_any_case_is_refused(api: httpx.AsyncClient, query: str):
+    response = await api.get(f"/v1/cases?{query}", headers=auth("auditor"))
+
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "invalid_request"

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from temporalio.client import WorkflowHandle
 
-from arrears.commands import CeaseContact, RecordContactOutcome
+from arrears.commands import CeaseContact, PromiseToPay, RecordContactOutcome
 from arrears.contracts import Payment, TimelineEvent
 from arrears.strategy import load_default
 from arrears.workflows.case import CollectionCase
@@ -222,3 +222,22 @@ async def test_paid_in_full_while_the_first_message_is_on_its_way_stops_the_pre_
         assert runner.fakes.notifications[0].template != "bureau_pre_notice"
         assert "bureau_prenotice" not in kinds and not runner.fakes.handoffs
         await assert_case_is_sound(handle, runner.fakes.stored_event_types)
+
+
+async def test_a_command_answers_with_what_the_case_does_next(runner: CaseRunner):
+    """Messages wait for 08:00; a promise takes them back, and the answer says so."""
+    async with runner.worker():
+        today = await skip_to_local(runner, SHANGHAI, time(2))
+        handle = await runner.start(STRATEGY, due_date=today - timedelta(days=40))
+        await eventually(lambda: bool(runner.fakes.syncs))
+        await idle(handle)
+        waiting = await handle.query(CollectionCase.view)
+        assert waiting.next_action.kind.startswith("contact_")
+
+        promise = PromiseToPay(promise_id="PR-1", amount=1_000, due_date=today + timedelta(5))
+        answer = await handle.execute_update(CollectionCase.promise_to_pay, promise)
+        await idle(handle)
+        later = await handle.query(CollectionCase.view)
+
+    assert answer.case.next_action.kind == "paused_promise"
+    assert answer.case.next_action == later.next_action
