@@ -7,7 +7,7 @@ and the pydantic data converter carries these models through Temporal unchanged.
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from arrears.fields import (
     CurrencyCode,
@@ -34,7 +34,12 @@ class Contract(BaseModel):
 
 
 class Customer(Contract):
-    """The debtor. Personal data: it travels only encrypted and is stored in Postgres."""
+    """The debtor. Personal data: it travels only encrypted and is stored in Postgres.
+
+    The contact facts (name, phone, email, timezone, language) belong to the customer, not
+    to a loan: every open case of the customer follows them (`PUT /v1/customers/{id}`).
+    `language` None means the jurisdiction's (`DEFAULT_LANGUAGES`), filled in by the opening.
+    """
 
     customer_id: OpaqueRef
     name: PrintableText = Field(min_length=1, max_length=200)
@@ -43,7 +48,12 @@ class Customer(Contract):
     )
     email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     timezone: TimeZoneName
-    language: str = Field(default="zh-CN", pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
+
+
+DEFAULT_LANGUAGES: dict[str, str] = {"CN": "zh-CN", "US": "en-US", "UK": "en-GB", "EU": "en"}
+"""A customer's language when the opening names none, by jurisdiction. Messages render in it,
+falling back to its base language, then English (`activities.messages.render`)."""
 
 
 class Amounts(Contract):
@@ -67,12 +77,32 @@ class CaseOpening(Contract):
     currency: CurrencyCode
     due: Amounts
     due_date: date
+    update_customer: bool = Field(
+        default=False,
+        description="The customer's contact facts here replace the stored ones (and every "
+        "open case of the customer follows); without it, facts that differ are a 409.",
+    )
+    _language_defaulted: bool = PrivateAttr(default=False)
+    """The opening named no language: the customer's own stands, else the jurisdiction's."""
 
     @model_validator(mode="after")
     def _something_is_owed(self) -> "CaseOpening":
         if self.due.total <= 0:
             raise ValueError("due: nothing is owed; a case needs a positive amount due")
         return self
+
+    @model_validator(mode="after")
+    def _language_of_the_jurisdiction(self) -> "CaseOpening":
+        if self.customer.language is None:
+            language = DEFAULT_LANGUAGES[self.jurisdiction]
+            self.customer = self.customer.model_copy(update={"language": language})
+            self._language_defaulted = True
+        return self
+
+    @property
+    def language_defaulted(self) -> bool:
+        """Whether the opening named no language (see `_language_defaulted`)."""
+        return self._language_defaulted
 
 
 class Balance(Contract):

@@ -87,3 +87,36 @@ class TemporalCallError(CaseServiceUnavailableError):
     def __init__(self, status: str) -> None:
         super().__init__(f"Temporal refused the call ({status}); retry shortly")
         self.status = status
+
+
+class CustomerNotFoundError(ArrearsError):
+    code = "customer_not_found"
+
+    def __init__(self, customer_id: str) -> None:
+        super().__init__(f"no customer {customer_id}")
+        self.customer_id = customer_id
+
+
+class CustomerConflictError(ArrearsError):
+    """An opening's customer facts differ from the stored ones and it did not say to update
+    them. `fields` names the facts that differ, never their values."""
+
+    code = "customer_conflict"
+
+    def __init__(self, customer_id: str, fields: list[str]) -> None:
+        super().__init__(
+            f"customer {customer_id} is on file with other {', '.join(fields)}; send the "
+            "opening with update_customer: true to update them (every open case of the "
+            "customer follows), or PUT /v1/customers/{customer_id} first"
+        )
+        self.customer_id = customer_id
+        self.fields = fields
+
+    def facts(self) -> dict[str, str | int | list[str]]:
+        return {"fields": list(self.fields)}
+
+
+class CustomerRecordsUnavailableError(CaseServiceUnavailableError):
+    """The customer records (Postgres) did not answer. Safe to retry."""
+
+    code = "customer_records_unavailable"

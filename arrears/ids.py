@@ -25,3 +25,12 @@ STRATEGY = SearchAttributeKey.for_keyword("ArrearsStrategy")
 
 SEARCH_ATTRIBUTES = (STATUS, STAGE, DPD, JURISDICTION, OVERDUE_SINCE, STRATEGY)
 """Every custom search attribute, registered on the server by `arrears dev` and the tests."""
+
+
+CUSTOMER_UPDATE_PREFIX = "customer-"
+
+
+def customer_update_workflow_id(customer_id: str) -> str:
+    """The workflow id of a customer's facts update: `customer-<customer_id>`, one running
+    at a time. `customer_id` is an opaque reference, checked not to be personal data."""
+    return f"{CUSTOMER_UPDATE_PREFIX}{customer_id}"

@@ -9,6 +9,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from arrears import db, ids
+from arrears.activities.customers import CustomerRecords
 from arrears.activities.escalations import Escalations
 from arrears.activities.notifications import Notifier, OutboxProvider
 from arrears.activities.scoring import Scoring
@@ -16,10 +17,11 @@ from arrears.activities.store import CaseStore
 from arrears.settings import Settings
 from arrears.temporal import connect, require_search_attributes
 from arrears.workflows.case import CollectionCase
+from arrears.workflows.customer_update import CustomerUpdateWorkflow
 
 log = logging.getLogger("arrears.worker")
 
-WORKFLOWS = [CollectionCase]
+WORKFLOWS = [CollectionCase, CustomerUpdateWorkflow]
 
 
 def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = ids.TASK_QUEUE) -> Worker:
@@ -27,11 +29,18 @@ def build_worker(client: Client, pool: asyncpg.Pool, *, task_queue: str = ids.TA
     scoring = Scoring(pool)
     notifier = Notifier(pool, OutboxProvider(pool))
     escalations = Escalations(pool)
+    customers = CustomerRecords(pool)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=[store.sync_case, scoring.score_risk, notifier.send, escalations.hand_off],
+        activities=[
+            store.sync_case,
+            scoring.score_risk,
+            notifier.send,
+            escalations.hand_off,
+            customers.update_record,
+        ],
     )
 
 

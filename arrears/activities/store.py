@@ -4,7 +4,7 @@ import asyncpg
 from temporalio import activity
 
 from arrears.contracts import CaseSync
-from arrears.records import audit, cases, payments
+from arrears.records import audit, cases, customers, payments
 
 
 class CaseStore:
@@ -23,7 +23,9 @@ class CaseStore:
         loan_id = sync.view.loan_id
         async with self._pool.acquire() as conn, conn.transaction():
             if sync.customer is not None:
-                await cases.upsert_customer(conn, customer=sync.customer)
+                # The first case of a customer creates their row; a later one never
+                # overwrites it (the facts change through `CustomerUpdate` only).
+                await customers.create_customer_if_absent(conn, customer=sync.customer)
             # The upsert locks the case row, which serialises appends to its audit chain.
             await cases.upsert_case(
                 conn, view=sync.view, customer_id=sync.customer_id, jurisdiction=sync.jurisdiction

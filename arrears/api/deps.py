@@ -9,12 +9,17 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from arrears.api.auth import Caller, authenticate, require_role
+from arrears.api.customers import CustomerDesk
 from arrears.api.gateway import CaseGateway
 from arrears.settings import Role
 
 
 async def get_gateway(request: Request) -> CaseGateway:
     return request.app.state.gateway
+
+
+async def get_customers(request: Request) -> CustomerDesk:
+    return request.app.state.customers
 
 
 async def prefers_async(prefer: Annotated[str | None, Header()] = None) -> bool:
@@ -24,6 +29,7 @@ async def prefers_async(prefer: Annotated[str | None, Header()] = None) -> bool:
 
 CurrentCaller = Annotated[Caller, Depends(authenticate)]
 Gateway = Annotated[CaseGateway, Depends(get_gateway)]
+Customers = Annotated[CustomerDesk, Depends(get_customers)]
 RespondAsync = Annotated[bool, Depends(prefers_async)]
 
 
@@ -50,3 +56,4 @@ RECORDS_OUTCOMES = roles("agent", "admin")
 MIGRATES_STRATEGY = roles("admin")
 DECODES_PAYLOADS = roles("auditor", "admin")
 ENCODES_PAYLOADS = roles("admin")
+UPDATES_CUSTOMERS = roles("bank", "admin")

@@ -15,6 +15,8 @@ from arrears.errors import (
     CaseClosedError,
     CaseNotFoundError,
     CaseServiceUnavailableError,
+    CustomerConflictError,
+    CustomerNotFoundError,
     InvalidCommandError,
 )
 
@@ -25,6 +27,8 @@ _STATUS: dict[type[ArrearsError], int] = {
     CaseClosedError: status.HTTP_409_CONFLICT,
     InvalidCommandError: status.HTTP_422_UNPROCESSABLE_CONTENT,
     CaseServiceUnavailableError: status.HTTP_503_SERVICE_UNAVAILABLE,
+    CustomerNotFoundError: status.HTTP_404_NOT_FOUND,
+    CustomerConflictError: status.HTTP_409_CONFLICT,
 }
 
 

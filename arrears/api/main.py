@@ -1,18 +1,22 @@
 """The FastAPI application."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from arrears import __version__
+from arrears import __version__, db
 from arrears.api import errors
+from arrears.api.customers import CustomerDesk
 from arrears.api.gateway import CaseGateway
-from arrears.api.routes import cases, codec, commands, health, payments
+from arrears.api.routes import cases, codec, commands, customers, health, payments
 from arrears.codec import EncryptionCodec
 from arrears.settings import Settings
 from arrears.temporal import connect, require_search_attributes
+
+log = logging.getLogger("arrears.api")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -21,13 +25,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     api_keys = settings.api_keys()
     strategy = settings.strategy()
     key_ring = settings.key_ring()
+    database_url = settings.database_url.get_secret_value() if settings.database_url else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         client = await connect(settings)
         await require_search_attributes(client)
         app.state.gateway = CaseGateway(client, strategy)
-        yield
+        # Lazy (no connection until one is needed): Postgres down at start-up delays nothing.
+        pool = await db.create_pool(database_url, min_size=0) if database_url else None
+        if pool is None:
+            log.warning("DATABASE_URL is not set: openings cannot be checked against customers")
+        app.state.customers = CustomerDesk(client, pool)
+        try:
+            yield
+        finally:
+            if pool is not None:
+                await pool.close()
 
     app = FastAPI(title="arrears", version=__version__, lifespan=lifespan)
     app.state.api_keys = api_keys
@@ -48,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(payments.router)
     v1.include_router(commands.router)
     v1.include_router(codec.router)
+    v1.include_router(customers.router)
     app.include_router(health.router)
     app.include_router(v1)
     return app

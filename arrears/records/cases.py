@@ -7,24 +7,6 @@ import asyncpg
 from arrears.contracts import CaseView, Customer
 
 
-async def upsert_customer(conn: asyncpg.Connection, *, customer: Customer) -> None:
-    await conn.execute(
-        """
-        INSERT INTO customers (customer_id, name, phone, email, timezone, language)
-        VALUES ($1, $2, $3, $4, $5, $6)
-        ON CONFLICT (customer_id) DO UPDATE SET
-            name = EXCLUDED.name, phone = EXCLUDED.phone, email = EXCLUDED.email,
-            timezone = EXCLUDED.timezone, language = EXCLUDED.language, updated_at = now()
-        """,
-        customer.customer_id,
-        customer.name,
-        customer.phone,
-        customer.email,
-        customer.timezone,
-        customer.language,
-    )
-
-
 async def get_customer(conn: asyncpg.Connection, *, customer_id: str) -> Customer | None:
     row = await conn.fetchrow(
         "SELECT customer_id, name, phone, email, timezone, language"

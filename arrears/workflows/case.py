@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
         CaseOutcome,
         CaseView,
         CloseCase,
+        Customer,
         NextAction,
         Payment,
         PaymentOutcome,
@@ -47,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
     from arrears.workflows.calendar import overdue_since
     from arrears.workflows.case_commands import PAYMENT_RULES, CommandRejected
     from arrears.workflows.case_state import CaseStart, CaseState
+    from arrears.workflows.customer_follow import follow_customer
     from arrears.workflows.door import settle_waiting
     from arrears.workflows.effects import CaseEffects
     from arrears.workflows.foundation import FoundationSteps
@@ -225,6 +227,15 @@ class CollectionCase:
     @close.validator
     def _validate_close(self, command: CloseCase) -> None:
         self._check(self._state.require_open)
+
+    @workflow.signal(name="update_customer")
+    def update_customer(self, customer: Customer) -> None:
+        """The customer's contact facts changed (sent by `CustomerUpdate`): the case follows
+        them, and decides by the new time zone from now on (`follow_customer`)."""
+        changed = follow_customer(self._state, customer, workflow.now())
+        if "timezone" in changed:
+            # DPD 1 began at the new zone's midnight; listings count DPD from it.
+            workflow.upsert_search_attributes([self._overdue_since()])
 
     def _answer(self, accepted: bool) -> CommandOutcome:
         """The answer to a command: the case as the command left it, with the next action

@@ -19,10 +19,11 @@ from arrears.workflows.case_state import CaseStart
 from tests.factories import TEST_API_KEYS, TEST_ENCRYPTION_KEYS, opening
 
 
-def api_settings(env: WorkflowEnvironment) -> Settings:
+def api_settings(env: WorkflowEnvironment, database_url: str | None = None) -> Settings:
     return Settings(
         temporal_address=env.client.service_client.config.target_host,
         temporal_namespace=env.client.namespace,
+        database_url=database_url,
         arrears_api_keys=",".join(f"{key}={role}" for role, key in TEST_API_KEYS.items()),
         arrears_encryption_keys=TEST_ENCRYPTION_KEYS,
     )
@@ -36,9 +37,9 @@ async def running_worker(dev_env: WorkflowEnvironment, pool: asyncpg.Pool) -> As
 
 @pytest.fixture(scope="session")
 async def api(
-    dev_env: WorkflowEnvironment, running_worker: None
+    dev_env: WorkflowEnvironment, running_worker: None, database_url: str
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(api_settings(dev_env))
+    app = create_app(api_settings(dev_env, database_url))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://arrears.test") as client:

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from arrears.api.deps import ANY_ROLE, OPENS_CASES, Gateway
+from arrears.api.deps import ANY_ROLE, OPENS_CASES, Customers, Gateway
 from arrears.api.search import CasePage, CaseSearch
 from arrears.contracts import CaseOpening, CaseView, CloseCase, Timeline
 
@@ -17,8 +17,14 @@ router = APIRouter(prefix="/cases", tags=["cases"])
     dependencies=[OPENS_CASES],
     responses={200: {"description": "The loan already has a case; it is returned unchanged."}},
 )
-async def open_case(opening: CaseOpening, gateway: Gateway, response: Response) -> CaseView:
-    """Open the loan's collection case. Idempotent on `loan_id`: 201 new, 200 existing."""
+async def open_case(
+    opening: CaseOpening, gateway: Gateway, customers: Customers, response: Response
+) -> CaseView:
+    """Open the loan's collection case. Idempotent on `loan_id`: 201 new, 200 existing.
+
+    409 `customer_conflict` when the customer is on file with other contact facts, unless
+    the opening says `update_customer: true`."""
+    opening = await customers.reconcile(opening)
     created, view = await gateway.open_case(opening)
     if not created:
         response.status_code = status.HTTP_200_OK

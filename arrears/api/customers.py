@@ -1,0 +1,123 @@
+"""Customers' contact facts: read from the records, changed through `CustomerUpdate`.
+
+The API reads the stored facts directly (an opening is checked against them) but never
+writes them: a change runs as a `CustomerUpdate` workflow, which stores the facts and tells
+every open case of the customer, and finishes even if the API dies meanwhile. The API
+answers once it has (every open case then follows); past `ANSWER_TIMEOUT` it answers 503,
+and sending the same facts again is safe: it waits for the update under way, then finds
+nothing left to change.
+"""
+
+import asyncio
+import logging
+
+import asyncpg
+from temporalio.client import Client, WorkflowFailureError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from arrears import ids
+from arrears.api.failures import TEMPORAL_FAILURES
+from arrears.api.gateway import ANSWER_TIMEOUT
+from arrears.contracts import CaseOpening, Customer
+from arrears.customers import CustomerFacts, CustomerUpdate, CustomerUpdated, differing_facts
+from arrears.errors import (
+    CaseServiceUnavailableError,
+    CustomerConflictError,
+    CustomerNotFoundError,
+    CustomerRecordsUnavailableError,
+)
+from arrears.records.cases import get_customer
+from arrears.workflows.customer_update import CustomerUpdateWorkflow
+
+log = logging.getLogger("arrears.api")
+
+UPDATE_UNFINISHED = (
+    "the customer update is under way and will finish; send it again to see it finished"
+)
+RECORDS_DOWN = "the customer records did not answer; retry shortly"
+
+
+class CustomerDesk:
+    """Customer facts for the API. `pool` None: no records configured (no DATABASE_URL),
+    openings are not checked (see `reconcile`)."""
+
+    def __init__(self, client: Client, pool: asyncpg.Pool | None) -> None:
+        self._client = client
+        self._pool = pool
+
+    async def update(self, customer_id: str, facts: CustomerFacts) -> CustomerUpdated:
+        """Store `facts` as the customer's and have every open case of theirs follow.
+        Raises `CustomerNotFoundError` for a customer no case has brought in."""
+        updated = await self._run(CustomerUpdate(customer=facts.of(customer_id)))
+        if updated is None:
+            raise CustomerNotFoundError(customer_id)
+        return updated
+
+    async def reconcile(self, opening: CaseOpening) -> CaseOpening:
+        """The opening to start, checked against the customer's stored facts.
+
+        A new customer's opening passes as it is. One that names no language takes the
+        stored one. Facts that differ are a `CustomerConflictError` naming them, unless the
+        opening says `update_customer`: then the customer is updated first (their open cases
+        follow) and the case opens with the new facts. Without records configured (no
+        DATABASE_URL) it passes unchecked: the records keep the first case's facts, which a
+        later case never overwrites.
+        """
+        if self._pool is None:
+            return opening
+        stored = await self._stored(opening.customer.customer_id)
+        if stored is None:
+            return opening
+        given = opening.customer
+        if opening.language_defaulted:
+            given = given.model_copy(update={"language": stored.language})
+            opening = opening.model_copy(update={"customer": given})
+        changed = differing_facts(stored, given)
+        if not changed:
+            return opening
+        if not opening.update_customer:
+            raise CustomerConflictError(given.customer_id, list(changed))
+        await self._run(CustomerUpdate(customer=given))
+        return opening
+
+    async def _stored(self, customer_id: str) -> Customer | None:
+        assert self._pool is not None
+        try:
+            async with asyncio.timeout(ANSWER_TIMEOUT.total_seconds()):
+                async with self._pool.acquire() as conn:
+                    return await get_customer(conn, customer_id=customer_id)
+        except (OSError, TimeoutError, asyncpg.PostgresError) as error:
+            log.warning("customer records unavailable: %s", type(error).__name__)
+            raise CustomerRecordsUnavailableError(RECORDS_DOWN) from error
+
+    async def _run(self, update: CustomerUpdate) -> CustomerUpdated | None:
+        """Run the customer's `CustomerUpdate` to its end. One runs at a time per customer:
+        one under way is waited for, then this one starts."""
+        workflow_id = ids.customer_update_workflow_id(update.customer.customer_id)
+        try:
+            async with asyncio.timeout(ANSWER_TIMEOUT.total_seconds()):
+                while True:
+                    try:
+                        handle = await self._client.start_workflow(
+                            CustomerUpdateWorkflow.run,
+                            update,
+                            id=workflow_id,
+                            task_queue=ids.TASK_QUEUE,
+                            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+                            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                            rpc_timeout=ANSWER_TIMEOUT,
+                        )
+                    except WorkflowAlreadyStartedError:
+                        await self._finished(workflow_id)
+                        continue
+                    return await handle.result(rpc_timeout=ANSWER_TIMEOUT)
+        except (*TEMPORAL_FAILURES, WorkflowFailureError) as error:
+            raise CaseServiceUnavailableError(UPDATE_UNFINISHED) from error
+
+    async def _finished(self, workflow_id: str) -> None:
+        """Wait until the update under way for the customer has ended, however it ended."""
+        try:
+            await self._client.get_workflow_handle(workflow_id).result(rpc_timeout=ANSWER_TIMEOUT)
+        except WorkflowFailureError:
+            pass

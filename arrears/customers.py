@@ -1,0 +1,77 @@
+"""A customer's contact facts: the models that change them, and which facts differ.
+
+No I/O and no Temporal import: the API, the `CustomerUpdate` workflow, its activity and the
+case workflow share this module. The facts are personal data: they travel only inside
+encrypted payloads; ids, logs, timelines and error bodies name the fields, never values.
+"""
+
+from typing import Literal
+
+from pydantic import Field
+
+from arrears.contracts import Contract, Customer
+from arrears.fields import OpaqueRef, PrintableText, TimeZoneName
+
+FactName = Literal["name", "phone", "email", "timezone", "language"]
+
+CONTACT_FACTS: tuple[FactName, ...] = ("name", "phone", "email", "timezone", "language")
+"""The facts that belong to the customer, whatever loan they owe on, in a stable order."""
+
+UPDATE_CUSTOMER_SIGNAL = "update_customer"
+"""The case workflow's signal that carries the customer's new facts (a `Customer`)."""
+
+
+class CustomerFacts(Contract):
+    """`PUT /v1/customers/{customer_id}`: the customer's contact facts, validated as in an
+    opening. They replace the stored ones (a phone or email left out is removed); a
+    language left out keeps the customer's own."""
+
+    name: PrintableText = Field(min_length=1, max_length=200)
+    phone: str | None = Field(
+        default=None, pattern=r"^\+[1-9]\d{6,14}$", examples=["+8613800138000"]
+    )
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    timezone: TimeZoneName
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
+
+    def of(self, customer_id: str) -> Customer:
+        return Customer(customer_id=customer_id, **self.model_dump())
+
+
+class CustomerUpdate(Contract):
+    """The `CustomerUpdate` workflow's input and its activity's: the new facts (language
+    None: the stored one stands)."""
+
+    customer: Customer
+
+
+class CustomerRecordUpdate(Contract):
+    """What the activity wrote: `found` False when there is no such customer (nothing is
+    written); else the facts now stored, the fields that changed, and the customer's open
+    cases (loan ids) as the records list them."""
+
+    found: bool
+    customer: Customer | None = None
+    changed: list[FactName] = Field(default_factory=list)
+    open_loans: list[str] = Field(default_factory=list)
+
+
+class CustomerUpdated(Contract):
+    """The answer to a customer update: which facts changed (names only), the open cases
+    that now follow them, and those that had closed meanwhile and were left as they are."""
+
+    customer_id: OpaqueRef
+    changed: list[FactName]
+    cases: list[str]
+    closed_meanwhile: list[str] = Field(default_factory=list)
+
+
+def differing_facts(stored: Customer, given: Customer) -> list[FactName]:
+    """The contact facts in which `given` differs from `stored`, in `CONTACT_FACTS` order.
+    A language None in `given` stands for the stored one and differs in nothing."""
+    return [
+        fact
+        for fact in CONTACT_FACTS
+        if not (fact == "language" and given.language is None)
+        and getattr(stored, fact) != getattr(given, fact)
+    ]

@@ -1,0 +1,59 @@
+"""Customers' contact facts: created once by their first case, changed only on purpose."""
+
+import asyncpg
+
+from arrears.contracts import Customer
+
+_COLUMNS = "customer_id, name, phone, email, timezone, language"
+
+
+async def create_customer_if_absent(conn: asyncpg.Connection, *, customer: Customer) -> bool:
+    """Insert the customer unless a row exists; an existing row is never overwritten here
+    (facts change through `update_customer` only). Returns whether a row was inserted."""
+    status = await conn.execute(
+        f"""
+        INSERT INTO customers ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (customer_id) DO NOTHING
+        """,
+        customer.customer_id,
+        customer.name,
+        customer.phone,
+        customer.email,
+        customer.timezone,
+        customer.language,
+    )
+    return status.endswith(" 1")
+
+
+async def get_customer_for_update(conn: asyncpg.Connection, *, customer_id: str) -> Customer | None:
+    """The customer's row, locked until the caller's transaction ends; None if absent."""
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM customers WHERE customer_id = $1 FOR UPDATE", customer_id
+    )
+    return Customer(**dict(row)) if row else None
+
+
+async def update_customer(conn: asyncpg.Connection, *, customer: Customer) -> None:
+    """Replace the stored contact facts of `customer.customer_id` (the row must exist)."""
+    await conn.execute(
+        """
+        UPDATE customers SET name = $2, phone = $3, email = $4, timezone = $5, language = $6,
+                             updated_at = now()
+        WHERE customer_id = $1
+        """,
+        customer.customer_id,
+        customer.name,
+        customer.phone,
+        customer.email,
+        customer.timezone,
+        customer.language,
+    )
+
+
+async def list_open_loans(conn: asyncpg.Connection, *, customer_id: str) -> list[str]:
+    """The loan ids of the customer's cases the records hold as open, in loan order."""
+    rows = await conn.fetch(
+        "SELECT loan_id FROM cases WHERE customer_id = $1 AND status = 'open' ORDER BY loan_id",
+        customer_id,
+    )
+    return [row["loan_id"] for row in rows]

@@ -1,0 +1,223 @@
+"""One customer, many loans: the contact facts belong to the customer, every open case of
+theirs follows them, and an opening with other facts is refused unless it says to update."""
+
+import asyncio
+import uuid
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.api.conftest import auth
+from tests.factories import case_body
+
+LOS_ANGELES = "America/Los_Angeles"
+
+
+def new_customer_id() -> str:
+    return f"C-{uuid.uuid4().hex[:10]}"
+
+
+def facts(**changes: Any) -> dict[str, Any]:
+    """The contact facts `case_body` gives its customer, with `changes`."""
+    customer = case_body()["customer"]
+    del customer["customer_id"]
+    return {**customer, **changes}
+
+
+async def open_case(api: httpx.AsyncClient, body: dict[str, Any]) -> httpx.Response:
+    return await api.post("/v1/cases", json=body, headers=auth("bank"))
+
+
+async def stored_customer(pool: asyncpg.Pool, customer_id: str) -> dict[str, Any] | None:
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT name, phone, email, timezone, language FROM customers WHERE customer_id = $1",
+            customer_id,
+        )
+    return dict(row) if row else None
+
+
+async def recorded(pool: asyncpg.Pool, customer_id: str, loans: int) -> dict[str, Any]:
+    """The customer's row once the records hold `loans` open cases of theirs (each case
+    writes its row at its first sync, a moment after it opened)."""
+    for _ in range(300):
+        async with pool.acquire() as conn:
+            count = await conn.fetchval(
+                "SELECT count(*) FROM cases WHERE customer_id = $1 AND status = 'open'",
+                customer_id,
+            )
+        customer = await stored_customer(pool, customer_id)
+        if count == loans and customer is not None:
+            return customer
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"customer {customer_id} has no {loans} open cases on record")
+
+
+async def view(api: httpx.AsyncClient, loan_id: str) -> dict[str, Any]:
+    response = await api.get(f"/v1/cases/{loan_id}", headers=auth("agent"))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def updates(api: httpx.AsyncClient, loan_id: str) -> list[dict[str, Any]]:
+    response = await api.get(f"/v1/cases/{loan_id}/timeline", headers=auth("auditor"))
+    assert response.status_code == 200, response.text
+    return [e for e in response.json()["events"] if e["type"] == "customer_updated"]
+
+
+async def test_every_open_case_of_the_customer_follows_a_new_time_zone(
+    api: httpx.AsyncClient, pool: asyncpg.Pool
+):
+    customer_id = new_customer_id()
+    loans = [case_body(customer_id=customer_id) for _ in range(2)]
+    for body in loans:
+        assert (await open_case(api, body)).status_code == 201
+    await recorded(pool, customer_id, loans=2)
+
+    response = await api.put(
+        f"/v1/customers/{customer_id}", json=facts(timezone=LOS_ANGELES), headers=auth("bank")
+    )
+
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["changed"] == ["timezone"]
+    assert sorted(answer["cases"]) == sorted(body["loan_id"] for body in loans)
+    assert (await stored_customer(pool, customer_id))["timezone"] == LOS_ANGELES
+    for body in loans:
+        case = await view(api, body["loan_id"])
+        assert case["timezone"] == LOS_ANGELES
+        next_action = case["next_action"]
+        if next_action and next_action["kind"].startswith("contact_"):
+            local = datetime.fromisoformat(next_action["at"]).astimezone(ZoneInfo(LOS_ANGELES))
+            assert time(8) <= local.time() < time(22), next_action
+        (event,) = await updates(api, body["loan_id"])
+        # Which facts changed, never their values.
+        assert event.keys() == {"at", "type", "rule", "fields"}
+        assert event["fields"] == ["timezone"]
+        assert event["rule"] == "customer.contact_facts"
+
+
+async def test_the_same_facts_again_change_nothing(api: httpx.AsyncClient, pool: asyncpg.Pool):
+    customer_id = new_customer_id()
+    body = case_body(customer_id=customer_id)
+    assert (await open_case(api, body)).status_code == 201
+    await recorded(pool, customer_id, loans=1)
+    url = f"/v1/customers/{customer_id}"
+    new_facts = facts(phone="+8613900139000", email=None)
+
+    first = await api.put(url, json=new_facts, headers=auth("admin"))
+    again = await api.put(url, json=new_facts, headers=auth("bank"))
+
+    assert first.status_code == again.status_code == 200
+    assert first.json()["changed"] == ["phone", "email"]
+    assert again.json()["changed"] == []
+    assert again.json()["cases"] == [body["loan_id"]]
+    (event,) = await updates(api, body["loan_id"])
+    assert event["fields"] == ["phone", "email"]
+    stored = await stored_customer(pool, customer_id)
+    assert (stored["phone"], stored["email"]) == ("+8613900139000", None)
+
+
+async def test_an_opening_with_other_facts_is_a_conflict_naming_them(
+    api: httpx.AsyncClient, pool: asyncpg.Pool
+):
+    customer_id = new_customer_id()
+    first = case_body(customer_id=customer_id)
+    assert (await open_case(api, first)).status_code == 201
+    before = await recorded(pool, customer_id, loans=1)
+    second = case_body(customer_id=customer_id, phone="+14155550100", timezone=LOS_ANGELES)
+
+    refused = await open_case(api, second)
+
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"] == "customer_conflict"
+    assert refused.json()["fields"] == ["phone", "timezone"]
+    assert "+14155550100" not in refused.text and LOS_ANGELES not in refused.text
+    missing = await api.get(f"/v1/cases/{second['loan_id']}", headers=auth("agent"))
+    assert missing.status_code == 404
+    assert await stored_customer(pool, customer_id) == before
+
+
+async def test_an_opening_that_says_update_moves_the_other_cases_too(
+    api: httpx.AsyncClient, pool: asyncpg.Pool
+):
+    customer_id = new_customer_id()
+    first = case_body(customer_id=customer_id)
+    assert (await open_case(api, first)).status_code == 201
+    await recorded(pool, customer_id, loans=1)
+    second = case_body(customer_id=customer_id, phone="+14155550100", timezone=LOS_ANGELES)
+
+    opened = await open_case(api, {**second, "update_customer": True})
+
+    assert opened.status_code == 201, opened.text
+    assert opened.json()["timezone"] == LOS_ANGELES
+    assert (await view(api, first["loan_id"]))["timezone"] == LOS_ANGELES
+    (event,) = await updates(api, first["loan_id"])
+    assert event["fields"] == ["phone", "timezone"]
+    stored = await stored_customer(pool, customer_id)
+    assert (stored["phone"], stored["timezone"]) == ("+14155550100", LOS_ANGELES)
+    # The new case came with these facts: it has nothing to follow.
+    assert await updates(api, second["loan_id"]) == []
+
+
+@pytest.mark.parametrize(
+    ("jurisdiction", "zone", "currency", "language"),
+    [
+        ("US", LOS_ANGELES, "USD", "en-US"),
+        ("UK", "Europe/London", "GBP", "en-GB"),
+        ("CN", "Asia/Shanghai", "CNY", "zh-CN"),
+    ],
+)
+async def test_the_language_defaults_to_the_jurisdictions(
+    api: httpx.AsyncClient,
+    pool: asyncpg.Pool,
+    jurisdiction: str,
+    zone: str,
+    currency: str,
+    language: str,
+):
+    customer_id = new_customer_id()
+    body = case_body(
+        customer_id=customer_id, jurisdiction=jurisdiction, timezone=zone, currency=currency
+    )
+    del body["customer"]["language"]
+
+    assert (await open_case(api, body)).status_code == 201, jurisdiction
+    assert (await recorded(pool, customer_id, loans=1))["language"] == language
+
+
+async def test_an_opening_naming_no_language_keeps_the_customers_own(
+    api: httpx.AsyncClient, pool: asyncpg.Pool
+):
+    customer_id = new_customer_id()
+    first = case_body(customer_id=customer_id, jurisdiction="US", timezone=LOS_ANGELES)
+    first["customer"]["language"] = "es-US"
+    assert (await open_case(api, first)).status_code == 201
+    await recorded(pool, customer_id, loans=1)
+    second = case_body(customer_id=customer_id, jurisdiction="US", timezone=LOS_ANGELES)
+    del second["customer"]["language"]
+
+    assert (await open_case(api, second)).status_code == 201
+    assert (await recorded(pool, customer_id, loans=2))["language"] == "es-US"
+
+
+async def test_only_a_known_customer_is_updated_by_the_bank_or_an_admin(
+    api: httpx.AsyncClient,
+):
+    url = f"/v1/customers/{new_customer_id()}"
+
+    unknown = await api.put(url, json=facts(), headers=auth("bank"))
+    agent = await api.put(url, json=facts(), headers=auth("agent"))
+    bad_zone = await api.put(url, json=facts(timezone="Mars/Olympus"), headers=auth("bank"))
+    phone_as_id = await api.put("/v1/customers/13800138000", json=facts(), headers=auth("bank"))
+
+    assert unknown.status_code == 404, unknown.text
+    assert unknown.json()["error"] == "customer_not_found"
+    assert agent.status_code == 403
+    assert bad_zone.status_code == 422
+    assert "timezone" in bad_zone.json()["detail"]
+    assert phone_as_id.status_code == 422
