@@ -3,7 +3,8 @@
 import asyncpg
 from temporalio import activity
 
-from arrears.contracts import CaseSync
+from arrears.contracts import CaseSync, Customer
+from arrears.customers import differing_facts
 from arrears.records import audit, cases, customers, payments
 
 
@@ -14,18 +15,29 @@ class CaseStore:
         self._pool = pool
 
     @activity.defn(name="sync_case")
-    async def sync_case(self, sync: CaseSync) -> None:
+    async def sync_case(self, sync: CaseSync) -> Customer | None:
         """Write the case row, new payments and new timeline events in one transaction.
 
         Idempotent: payments are keyed by (loan, payment_id) and events by (loan, seq), so
         a retry after a lost acknowledgement writes nothing twice.
+
+        The first sync (`customer` given) creates the customer's row if absent, never
+        overwriting it, and returns the stored facts when they differ from the case's: the
+        case follows them (a `CustomerUpdate` that ran while the case opened did not yet
+        see it among the customer's open cases). Otherwise None.
         """
         loan_id = sync.view.loan_id
+        stored: Customer | None = None
         async with self._pool.acquire() as conn, conn.transaction():
             if sync.customer is not None:
                 # The first case of a customer creates their row; a later one never
                 # overwrites it (the facts change through `CustomerUpdate` only).
                 await customers.create_customer_if_absent(conn, customer=sync.customer)
+                # Shared lock: an update under way finishes first (and this sees its facts),
+                # or waits for this case's row, and then lists this case among the open.
+                stored = await customers.get_customer_for_share(
+                    conn, customer_id=sync.customer.customer_id
+                )
             # The upsert locks the case row, which serialises appends to its audit chain.
             await cases.upsert_case(
                 conn, view=sync.view, customer_id=sync.customer_id, jurisdiction=sync.jurisdiction
@@ -33,3 +45,6 @@ class CaseStore:
             for payment in sync.payments:
                 await payments.create_payment(conn, loan_id=loan_id, payment=payment)
             await audit.append_events(conn, loan_id=loan_id, events=sync.events)
+        if stored is None or sync.customer is None:
+            return None
+        return stored if differing_facts(stored, sync.customer) else None

@@ -33,6 +33,15 @@ async def get_customer_for_update(conn: asyncpg.Connection, *, customer_id: str)
     return Customer(**dict(row)) if row else None
 
 
+async def get_customer_for_share(conn: asyncpg.Connection, *, customer_id: str) -> Customer | None:
+    """The customer's row, share-locked until the caller's transaction ends (an update waits
+    for it, and it for an update); None if absent."""
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM customers WHERE customer_id = $1 FOR SHARE", customer_id
+    )
+    return Customer(**dict(row)) if row else None
+
+
 async def update_customer(conn: asyncpg.Connection, *, customer: Customer) -> None:
     """Replace the stored contact facts of `customer.customer_id` (the row must exist)."""
     await conn.execute(

@@ -10,6 +10,7 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
+from arrears import ids
 from arrears.activities.escalations import Escalations
 from arrears.activities.notifications import Notifier
 from arrears.activities.scoring import Scoring
@@ -23,7 +24,9 @@ from arrears.contracts import (
     RiskScore,
     ScoreRequest,
 )
+from arrears.workflows.calendar import overdue_since
 from arrears.workflows.case_state import CaseState
+from arrears.workflows.customer_follow import follow_customer
 
 PATIENT = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
@@ -45,7 +48,7 @@ class CaseEffects:
         events = state.unsynced_events()
         if not events and not payments and self._customer_synced:
             return
-        await workflow.execute_activity_method(
+        stored = await workflow.execute_activity_method(
             CaseStore.sync_case,
             CaseSync(
                 view=state.view(),
@@ -61,6 +64,11 @@ class CaseEffects:
         self._customer_synced = True
         del state.unsynced_payments[: len(payments)]
         state.synced_events += len(events)
+        if stored is not None:
+            # The customer's facts changed while the case opened: follow them.
+            if "timezone" in follow_customer(state, stored, workflow.now()):
+                since = overdue_since(state.counting_due_date, state.tz)
+                workflow.upsert_search_attributes([ids.OVERDUE_SINCE.value_set(since)])
 
     async def score(self) -> RiskScore:
         opening = self._state.opening

@@ -12,6 +12,7 @@ from temporalio import activity
 
 from arrears.contracts import (
     CaseSync,
+    Customer,
     HandOff,
     NotificationRequest,
     NotificationResult,
@@ -56,9 +57,9 @@ class BlockingActivities:
         await gate.release.wait()
 
     @activity.defn(name="sync_case")
-    async def sync_case(self, sync: CaseSync) -> None:
+    async def sync_case(self, sync: CaseSync) -> Customer | None:
         await self._pass("sync_case")
-        await self.fakes.sync_case(sync)
+        return await self.fakes.sync_case(sync)
 
     @activity.defn(name="score_risk")
     async def score_risk(self, request: ScoreRequest) -> RiskScore:

@@ -13,6 +13,7 @@ from temporalio import activity
 from arrears.activities.notifications import sending_instant, window_deferral
 from arrears.contracts import (
     CaseSync,
+    Customer,
     HandOff,
     NotificationRequest,
     NotificationResult,
@@ -31,10 +32,16 @@ class FakeActivities:
     """Channels the customer has no address for: their messages are `skipped`."""
     provider_down_until: datetime | None = None
     """Sends fail (the provider is down) until this instant on the server's clock."""
+    stored_customer: Customer | None = None
+    """The customer's facts on record: the first sync returns them when the case's differ."""
 
     @activity.defn(name="sync_case")
-    async def sync_case(self, sync: CaseSync) -> None:
+    async def sync_case(self, sync: CaseSync) -> Customer | None:
         self.syncs.append(sync)
+        stored = self.stored_customer
+        if sync.customer is None or stored is None or stored == sync.customer:
+            return None
+        return stored
 
     @activity.defn(name="score_risk")
     async def score_risk(self, request: ScoreRequest) -> RiskScore:

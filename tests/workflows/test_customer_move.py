@@ -122,3 +122,19 @@ async def test_facts_of_another_customer_or_the_same_facts_change_nothing(runner
 
         assert not of_type(await timeline(handle), "customer_updated")
         assert (await handle.query(CollectionCase.view)).timezone == SHANGHAI
+
+
+async def test_a_case_that_opened_while_its_customer_moved_follows_the_records(
+    runner: CaseRunner,
+):
+    """The customer moved while the case opened, so the update did not find the case among
+    their open ones: its first sync finds the facts on record and the case follows them."""
+    runner.fakes.stored_customer = moved_to(LOS_ANGELES)
+    async with runner.worker():
+        handle = await runner.start(STRATEGY)
+        await idle(handle)
+
+        (moved,) = of_type(await timeline(handle), "customer_updated")
+        assert moved.model_extra == {"fields": ["timezone"]}
+        assert (await handle.query(CollectionCase.view)).timezone == LOS_ANGELES
+        await assert_case_is_sound(handle, runner.fakes.stored_event_types)
