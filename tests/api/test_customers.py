@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import httpx
 import pytest
+from temporalio.testing import WorkflowEnvironment
 
-from tests.api.conftest import auth
+from arrears.api.main import create_app
+from tests.api.conftest import api_settings, auth
 from tests.factories import case_body
 
 LOS_ANGELES = "America/Los_Angeles"
@@ -221,3 +223,21 @@ async def test_only_a_known_customer_is_updated_by_the_bank_or_an_admin(
     assert bad_zone.status_code == 422
     assert "timezone" in bad_zone.json()["detail"]
     assert phone_as_id.status_code == 422
+
+
+async def test_an_opening_while_the_customer_records_are_down_is_503_and_opens_nothing(
+    dev_env: WorkflowEnvironment,
+):
+    unreachable = "postgresql://nobody@127.0.0.1:1/none"
+    app = create_app(api_settings(dev_env, unreachable))
+    body = case_body(customer_id=new_customer_id())
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://arrears.test") as api:
+            response = await open_case(api, body)
+            missing = await api.get(f"/v1/cases/{body['loan_id']}", headers=auth("agent"))
+
+    assert response.status_code == 503, response.text
+    assert response.json()["error"] == "customer_records_unavailable"
+    assert response.headers["retry-after"] == "5"
+    assert missing.status_code == 404
