@@ -241,3 +241,23 @@ async def test_an_opening_while_the_customer_records_are_down_is_503_and_opens_n
     assert response.json()["error"] == "customer_records_unavailable"
     assert response.headers["retry-after"] == "5"
     assert missing.status_code == 404
+
+
+async def test_concurrent_updates_leave_the_cases_with_the_facts_on_record(
+    api: httpx.AsyncClient, pool: asyncpg.Pool
+):
+    customer_id = new_customer_id()
+    body = case_body(customer_id=customer_id)
+    assert (await open_case(api, body)).status_code == 201
+    await recorded(pool, customer_id, loans=1)
+    url = f"/v1/customers/{customer_id}"
+    zones = [LOS_ANGELES, "Europe/London", "America/New_York", "Asia/Tokyo"]
+
+    answers = await asyncio.gather(
+        *(api.put(url, json=facts(timezone=zone), headers=auth("bank")) for zone in zones)
+    )
+
+    assert [a.status_code for a in answers] == [200] * len(zones), [a.text for a in answers]
+    stored = (await stored_customer(pool, customer_id))["timezone"]
+    assert (await view(api, body["loan_id"]))["timezone"] == stored
+    assert len(await updates(api, body["loan_id"])) == len(zones)
