@@ -28,6 +28,13 @@ _STATUS: dict[type[ArrearsError], int] = {
 }
 
 
+# Codes a client branches on, where the status's own name would be vaguer.
+_HTTP_CODES = {
+    status.HTTP_401_UNAUTHORIZED: "unauthenticated",
+    status.HTTP_403_FORBIDDEN: "forbidden",
+}
+
+
 def _field(loc: tuple) -> str:
     return ".".join(str(part) for part in loc if part != "body") or "body"
 
@@ -47,10 +54,28 @@ async def _arrears_error(_: Request, error: ArrearsError) -> JSONResponse:
     )
 
 
+# What pydantic says when the body as a whole is not an object (a list, a string, null).
+_NOT_AN_OBJECT = {"model_attributes_type", "model_type", "dict_type"}
+
+
+def _problem(item: dict) -> dict[str, str]:
+    """One `{"field", "message"}` from a pydantic error. A body that is not JSON, or is JSON
+    but not an object, is a problem of the field `body` (pydantic's location of a JSON
+    syntax error is a character offset, which is no field)."""
+    loc = tuple(item["loc"])
+    if item["type"] == "json_invalid":
+        where = f" at character {loc[1]}" if len(loc) > 1 else ""
+        why = (item.get("ctx") or {}).get("error", item["msg"])
+        return {"field": "body", "message": f"could not be parsed as JSON{where}: {why}"}
+    if loc == ("body",) and item["type"] in _NOT_AN_OBJECT:
+        return {"field": "body", "message": "must be a JSON object"}
+    if loc == ("body",) and item["type"] == "missing":
+        return {"field": "body", "message": "a JSON object is required"}
+    return {"field": _field(loc), "message": item["msg"]}
+
+
 async def _validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
-    problems = [
-        {"field": _field(tuple(item["loc"])), "message": item["msg"]} for item in error.errors()
-    ]
+    problems = [_problem(item) for item in error.errors()]
     detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
     return JSONResponse(
         {"detail": detail, "error": "invalid_request", "problems": problems},
@@ -61,7 +86,9 @@ async def _validation_error(_: Request, error: RequestValidationError) -> JSONRe
 async def _http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
     """Errors raised by the framework itself (a body that cannot be parsed, an unknown
     route or method) get the same body as ours; the code is the status's own name."""
-    code = HTTPStatus(error.status_code).phrase.lower().replace(" ", "_").replace("-", "_")
+    code = _HTTP_CODES.get(error.status_code) or (
+        HTTPStatus(error.status_code).phrase.lower().replace(" ", "_").replace("-", "_")
+    )
     return JSONResponse(
         {"detail": str(error.detail), "error": code},
         status_code=error.status_code,

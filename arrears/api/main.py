@@ -7,7 +7,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from arrears import __version__
-from arrears.api import errors
+from arrears.api import docs, errors, openapi
 from arrears.api.gateway import CaseGateway
 from arrears.api.routes import cases, codec, commands, health, payments
 from arrears.codec import EncryptionCodec
@@ -29,7 +29,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.gateway = CaseGateway(client, strategy)
         yield
 
-    app = FastAPI(title="arrears", version=__version__, lifespan=lifespan)
+    # /docs and /redoc come from `docs`, with assets served here rather than from a CDN.
+    app = FastAPI(
+        title="arrears", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.api_keys = api_keys
     app.state.codec = EncryptionCodec(key_ring)
     app.state.namespace = settings.temporal_namespace
@@ -50,4 +53,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(codec.router)
     app.include_router(health.router)
     app.include_router(v1)
+    docs.install(app)
+    openapi.install(app)
     return app
