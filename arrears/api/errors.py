@@ -8,7 +8,9 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from arrears.errors import (
     ArrearsError,
@@ -75,7 +77,10 @@ def _problem(item: dict) -> dict[str, str]:
 
 
 async def _validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
-    problems = [_problem(item) for item in error.errors()]
+    return _invalid([_problem(item) for item in error.errors()])
+
+
+def _invalid(problems: list[dict[str, str]]) -> JSONResponse:
     detail = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
     return JSONResponse(
         {"detail": detail, "error": "invalid_request", "problems": problems},
@@ -83,17 +88,42 @@ async def _validation_error(_: Request, error: RequestValidationError) -> JSONRe
     )
 
 
-async def _http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
     """Errors raised by the framework itself (a body that cannot be parsed, an unknown
     route or method) get the same body as ours; the code is the status's own name."""
+    if error.status_code == status.HTTP_400_BAD_REQUEST and error.__cause__ is not None:
+        # FastAPI's answer to a body it could not even decode (not UTF-8, nested past the
+        # parser's depth): as malformed as one that is not JSON, so the same 422.
+        return _invalid([{"field": "body", "message": _unreadable(error.__cause__)}])
     code = _HTTP_CODES.get(error.status_code) or (
         HTTPStatus(error.status_code).phrase.lower().replace(" ", "_").replace("-", "_")
     )
+    headers = getattr(error, "headers", None)
+    if error.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
     return JSONResponse(
         {"detail": str(error.detail), "error": code},
         status_code=error.status_code,
-        headers=getattr(error, "headers", None),
+        headers=headers,
     )
+
+
+def _unreadable(cause: BaseException) -> str:
+    if isinstance(cause, UnicodeDecodeError):
+        return "could not be parsed as JSON: not UTF-8"
+    if isinstance(cause, RecursionError):
+        return "could not be parsed as JSON: nested too deeply"
+    return "could not be parsed as JSON"
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves on this path (Starlette names only the first route's,
+    and /v1/cases has two)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if route.matches(request.scope)[0] is Match.PARTIAL:
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:

@@ -126,7 +126,11 @@ async def test_403_says_forbidden(api: httpx.AsyncClient):
     assert "auditor" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("raw", [b"{nope", b'{"payment_id": "P-1",}', b"\xff\xfe"])
+@pytest.mark.parametrize(
+    "raw",
+    [b"{nope", b'{"payment_id": "P-1",}', b"\xff\xfe", b"\x07\xff", b"\xc3\x28", b"[" * 100_000],
+    ids=["syntax", "trailing-comma", "bom", "not-utf8", "bad-utf8", "too-deep"],
+)
 async def test_a_body_that_is_not_json_is_a_problem_of_the_field_body(
     api: httpx.AsyncClient, raw: bytes
 ):
@@ -176,3 +180,16 @@ async def test_documentation_pages_load_only_local_assets(
         kind = next((t for end, t in expected_type.items() if url.endswith(end)), "json")
         assert kind in asset.headers["content-type"], (url, asset.headers["content-type"])
         assert len(asset.content) > 1000 or url.endswith(".json"), url
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [("OPTIONS", "/v1/cases", "GET, POST"), ("DELETE", "/v1/cases/L-1", "GET")],
+)
+async def test_a_method_not_served_names_every_method_the_path_serves(
+    api: httpx.AsyncClient, method: str, path: str, allowed: str
+):
+    response = await api.request(method, path, headers=auth("admin"))
+    assert response.status_code == 405
+    assert response.headers["allow"] == allowed
+    assert response.json()["error"] == "method_not_allowed"
