@@ -232,6 +232,12 @@ class Timeline(Contract):
 
     events: list[TimelineEvent]
 
+    def in_time_order(self) -> "Timeline":
+        """The events ordered by `at`; events of the same instant keep the order in which
+        the case recorded them. Clients get this order rather than the recorded one, so
+        it holds whatever clock dated an event."""
+        return Timeline(events=sorted(self.events, key=lambda event: event.at))
+
 
 class CloseCase(Contract):
     """The bank recalls the case: collection stops and the case closes as `recalled`."""

@@ -1,11 +1,22 @@
-"""Bearer-key authentication and role checks."""
+"""Bearer-key authentication and role checks.
+
+A missing or unknown key is 401 `unauthenticated` (with `WWW-Authenticate: Bearer`), a
+known key with the wrong role 403 `forbidden`; `arrears.api.errors` gives both the usual
+`{"detail", "error"}` body.
+"""
 
 import hmac
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import HTTPException, Request, status
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from arrears.settings import Role
+
+# Declares the bearer scheme in the OpenAPI document (so /docs can authorise) and reads the
+# header; `auto_error=False` leaves the 401 and its body to `authenticate`.
+BEARER = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer <key>`.")
 
 
 @dataclass(frozen=True)
@@ -15,14 +26,15 @@ class Caller:
     """A short, non-secret fingerprint of the key, for logs."""
 
 
-async def authenticate(request: Request) -> Caller:
+async def authenticate(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
+) -> Caller:
     """Resolve `Authorization: Bearer <key>` to a caller, or answer 401."""
     keys: dict[str, Role] = request.app.state.api_keys
-    header = request.headers.get("authorization", "")
-    scheme, _, presented = header.partition(" ")
-    if scheme.lower() != "bearer" or not presented.strip():
+    presented = credentials.credentials.strip() if credentials is not None else ""
+    if not presented:
         raise _unauthorized("missing bearer API key")
-    presented = presented.strip()
     role = None
     # Compare against every key so timing does not reveal which prefix matched.
     for key, key_role in keys.items():

@@ -120,11 +120,13 @@ class CaseGateway:
         return view
 
     async def get_timeline(self, loan_id: str) -> Timeline:
-        return await self._call(
+        """The case's events ordered by `at` (stable), whatever order they were recorded in."""
+        timeline = await self._call(
             loan_id,
             lambda handle: handle.query(CollectionCase.timeline, rpc_timeout=ANSWER_TIMEOUT),
             READ_UNANSWERED,
         )
+        return timeline.in_time_order()
 
     async def record_payment(self, loan_id: str, payment: Payment) -> PaymentOutcome:
         return await self._update(loan_id, CollectionCase.record_payment, payment)

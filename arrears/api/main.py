@@ -8,7 +8,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from arrears import __version__, db
-from arrears.api import errors
+from arrears.api import docs, errors, openapi
 from arrears.api.customers import CustomerDesk
 from arrears.api.gateway import CaseGateway
 from arrears.api.routes import cases, codec, commands, customers, health, payments
@@ -43,7 +43,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if pool is not None:
                 await pool.close()
 
-    app = FastAPI(title="arrears", version=__version__, lifespan=lifespan)
+    # /docs and /redoc come from `docs`, with assets served here rather than from a CDN.
+    app = FastAPI(
+        title="arrears", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.api_keys = api_keys
     app.state.codec = EncryptionCodec(key_ring)
     app.state.namespace = settings.temporal_namespace
@@ -65,4 +68,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(customers.router)
     app.include_router(health.router)
     app.include_router(v1)
+    docs.install(app)
+    openapi.install(app)
     return app

@@ -26,6 +26,7 @@ async def test_missing_or_unknown_key_is_401(api: httpx.AsyncClient, headers: di
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
     assert isinstance(response.json()["detail"], str)
+    assert response.json()["error"] == "unauthenticated"
 
 
 @pytest.mark.parametrize(
@@ -36,6 +37,7 @@ async def test_only_banks_and_admins_open_cases(api: httpx.AsyncClient, role: st
     assert response.status_code == (201 if allowed else 403)
     if not allowed:
         assert role in response.json()["detail"]
+        assert response.json()["error"] == "forbidden"
 
 
 @pytest.mark.parametrize(

@@ -116,7 +116,7 @@ async def test_a_body_that_cannot_be_read_gets_a_coded_error(api: httpx.AsyncCli
 
 async def test_auth_errors_carry_a_code(api: httpx.AsyncClient):
     response = await api.get(f"/v1/cases/{new_loan_id()}")
-    assert response.status_code == 401 and response.json()["error"] == "unauthorized"
+    assert response.status_code == 401 and response.json()["error"] == "unauthenticated"
 
 
 @pytest.mark.parametrize("query", ["dpd_min=800000", "dpd_max=99999999999999999999"])
