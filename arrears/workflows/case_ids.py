@@ -3,13 +3,14 @@
 Update validators refuse an id sent again with another body (`IdReused`) and a key sent
 again with another request (`IdempotencyKeyReused`); a keyed repeat passes without the
 command's own checks, and its handler answers as the first time with no new effect. A
-repeat of the plan or dispute that is active now changes nothing and is answered
-`accepted: false`, like every other repeat. Signals cannot be refused: a signalled payment
-or promise whose id was first sent with another body is recorded as rejected, with its
-rule, and changes nothing.
+repeat of the plan or dispute that is active now, or of the last dispute's resolution,
+changes nothing and is answered `accepted: false`, like every other repeat. Signals cannot
+be refused: a signalled payment or promise whose id was first sent with another body is
+recorded as rejected, with its rule, and changes nothing.
 
-What old histories may contain (a signalled reused id, an identical plan or dispute taken
-as new) keeps its old outcome on replay: the new one is behind `IDS_MEAN_ONE_THING`.
+What old histories may contain (a signalled reused id, an identical plan, dispute or
+resolution taken as new) keeps its old outcome on replay: the new one is behind
+`IDS_MEAN_ONE_THING`.
 """
 
 from collections.abc import Callable
@@ -20,16 +21,26 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from arrears.commands import AgreePlan, CommandOutcome, OpenDispute, PromiseToPay
+    from arrears.commands import (
+        AgreePlan,
+        CommandOutcome,
+        OpenDispute,
+        PromiseToPay,
+        ResolveDispute,
+    )
     from arrears.contracts import Payment
     from arrears.idempotency import KeyedOutcome, Stamped
     from arrears.workflows.case_commands import PAYMENT_RULES, CommandRejected
     from arrears.workflows.case_state import CaseState
-    from arrears.workflows.used_ids import dispute_repeated, plan_repeated
+    from arrears.workflows.used_ids import (
+        dispute_repeated,
+        plan_repeated,
+        resolution_repeated,
+    )
 
 IDS_MEAN_ONE_THING = "ids-mean-one-thing"
 """Patch id: a signalled payment or promise with a reused id is recorded as rejected, and a
-repeat of the active plan or dispute changes nothing."""
+repeat of the active plan or dispute, or of the last resolution, changes nothing."""
 
 
 def checked(check: Callable[..., Any], *args: Any) -> Any:
@@ -70,12 +81,15 @@ class CaseIds:
         return self._keyed(accepted)
 
     def _repeats(self, command: Stamped) -> bool:
-        """Whether `command` is the plan or the dispute active now, sent again."""
+        """Whether `command` is the plan or the dispute active now, or the last dispute's
+        resolution, sent again."""
         state = self._state
         if isinstance(command, AgreePlan):
             return plan_repeated(state.plan, command)
         if isinstance(command, OpenDispute):
             return dispute_repeated(state.dispute, command)
+        if isinstance(command, ResolveDispute):
+            return resolution_repeated(state.timeline, command)
         return False
 
     def _keyed(self, accepted: bool, *, replayed: bool = False) -> KeyedOutcome:

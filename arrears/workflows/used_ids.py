@@ -17,7 +17,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from arrears.commands import AgreePlan, OpenDispute, PromiseToPay
+from arrears.commands import AgreePlan, OpenDispute, PromiseToPay, ResolveDispute
 from arrears.contracts import (
     Amounts,
     CaseOpening,
@@ -26,6 +26,7 @@ from arrears.contracts import (
     Jurisdiction,
     Payment,
     Plan,
+    TimelineEvent,
 )
 from arrears.fields import UtcDatetime
 from arrears.idempotency import IdempotencyStamp, KeyUse
@@ -193,3 +194,17 @@ def plan_repeated(plan: Plan | None, command: AgreePlan) -> bool:
 def dispute_repeated(dispute: Dispute | None, command: OpenDispute) -> bool:
     """Whether `command` is the dispute open now, sent again."""
     return dispute is not None and dispute.reason == command.reason
+
+
+def resolution_repeated(timeline: list[TimelineEvent], command: ResolveDispute) -> bool:
+    """Whether `command` repeats the resolution of the last dispute: the last dispute event
+    on the timeline is its resolution, with the same outcome."""
+    last = next(
+        (e for e in reversed(timeline) if e.type in ("dispute_opened", "dispute_resolved")),
+        None,
+    )
+    return (
+        last is not None
+        and last.type == "dispute_resolved"
+        and (last.model_extra or {}).get("outcome") == command.outcome
+    )

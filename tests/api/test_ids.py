@@ -132,6 +132,22 @@ async def test_the_active_plan_sent_again_is_accepted_false(api: httpx.AsyncClie
     )
 
 
+async def test_every_command_sent_again_with_its_body_is_accepted_false(api: httpx.AsyncClient):
+    loan_id = await open_case(api, due_date=days_ago(40))
+    for path, body in [
+        ("contact-preferences", {"channels": ["sms"]}),
+        ("promises", {"promise_id": "PR-1", "amount": 1_000, "due_date": days_ahead(5)}),
+        ("disputes", {"reason": "amount_wrong"}),
+        ("disputes/resolve", {"outcome": "upheld"}),
+    ]:
+        await accepted_case(await command(api, loan_id, path, body, "admin"))
+        again = await command(api, loan_id, path, body, "admin")
+        assert again.status_code == 200, (path, again.text)
+        assert again.json()["accepted"] is False, path
+    events = await timeline_until(api, loan_id, "dispute_resolved")
+    assert [e["type"] for e in events].count("dispute_resolved") == 1
+
+
 @pytest.mark.parametrize(
     ("plan", "code", "detail"),
     [

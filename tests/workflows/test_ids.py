@@ -14,6 +14,7 @@ from arrears.commands import (
     PromiseToPay,
     RecordContactOutcome,
     ReportHardship,
+    ResolveDispute,
 )
 from arrears.contracts import Payment, TimelineEvent
 from arrears.idempotency import StampedDispute, StampedHardship, StampedOutcome, stamp
@@ -143,6 +144,9 @@ async def test_a_keyed_repeat_answers_as_the_first_time_past_the_commands_checks
         again = await handle.execute_update(CollectionCase.open_dispute, keyed)
         unkeyed = await handle.execute_update(CollectionCase.open_dispute, body)
         other = await refused(handle, CollectionCase.open_dispute, OpenDispute(reason="other"))
+        resolve = CollectionCase.resolve_dispute
+        resolved = await handle.execute_update(resolve, ResolveDispute(outcome="rejected"))
+        resolved_again = await handle.execute_update(resolve, ResolveDispute(outcome="rejected"))
         events = await timeline(handle)
 
     assert first.accepted and again.accepted and again.replayed
@@ -150,6 +154,8 @@ async def test_a_keyed_repeat_answers_as_the_first_time_past_the_commands_checks
     assert not unkeyed.accepted and not unkeyed.replayed
     assert other.cause.type == "DisputeOpen"
     assert len(of_type(events, "dispute_opened")) == 1
+    assert resolved.accepted and not resolved_again.accepted
+    assert len(of_type(events, "dispute_resolved")) == 1
 
 
 async def test_the_active_plan_sent_again_changes_nothing_and_another_is_refused(
