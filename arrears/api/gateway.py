@@ -296,8 +296,8 @@ class CaseGateway:
                 raise
             if lookup.use.request != stamp.request:
                 raise InvalidCommandError(
-                    "Idempotency-Key: the key was first used for another request "
-                    f"({lookup.use.command} with another body); send a new key for a new request",
+                    "Idempotency-Key: the key was first used for another request (a "
+                    f"{lookup.use.command} command); send a new key for a new request",
                     code="idempotency_key_reused",
                 ) from None
             view = await self.get_view(loan_id)

@@ -159,8 +159,8 @@ class UsedIds(BaseModel):
         if use is not None and use.request != stamp.request:
             raise CommandRejected(
                 "IdempotencyKeyReused",
-                f"Idempotency-Key: the key was first used for another request ({use.command} "
-                "with another body); send a new key for a new request",
+                f"Idempotency-Key: the key was first used for another request (a {use.command} "
+                "command); send a new key for a new request",
             )
         return use
 
