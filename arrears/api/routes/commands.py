@@ -53,7 +53,8 @@ async def promise_to_pay(
     loan_id: str, command: PromiseToPay, gateway: Gateway, respond_async: RespondAsync
 ) -> CommandOutcome:
     """Record a promise to pay; contact pauses until its date. One active promise per case,
-    once per `promise_id`.
+    once per `promise_id`: the same id with another `amount` or `due_date` is 409
+    `id_reused`.
 
     With `Prefer: respond-async` the promise is queued on the case and acknowledged at once
     with 202; one the case cannot take shows in its timeline as `promise_rejected`.
