@@ -48,6 +48,32 @@ class InvalidCommandError(ArrearsError):
             self.code = code
 
 
+class IdReusedError(ArrearsError):
+    """An id (`loan_id`, `payment_id`, `promise_id`) sent again with another body: an id
+    means one thing. `fields` names the fields that differ (a 409)."""
+
+    code = "id_reused"
+
+    def __init__(self, detail: str, *, fields: list[str]) -> None:
+        super().__init__(detail)
+        self.fields = fields
+
+    def facts(self) -> dict[str, str | int | list[str]]:  # type: ignore[override]
+        return {"fields": self.fields}
+
+
+class InvalidIdempotencyKeyError(ArrearsError):
+    """An `Idempotency-Key` header that is no key: 1 to 255 printable ASCII characters,
+    bare or as a structured-field string (a 400)."""
+
+    code = "invalid_idempotency_key"
+
+    def __init__(self) -> None:
+        super().__init__(
+            'Idempotency-Key: a key is 1 to 255 printable ASCII characters, bare or quoted ("...")'
+        )
+
+
 class CaseServiceUnavailableError(ArrearsError):
     """Temporal, or every worker for the case, did not answer in time. Safe to retry
     after `retry_after` seconds."""

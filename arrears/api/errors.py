@@ -19,6 +19,7 @@ from arrears.errors import (
     CaseServiceUnavailableError,
     CustomerConflictError,
     CustomerNotFoundError,
+    IdReusedError,
     InvalidCommandError,
 )
 
@@ -27,6 +28,7 @@ log = logging.getLogger("arrears.api")
 _STATUS: dict[type[ArrearsError], int] = {
     CaseNotFoundError: status.HTTP_404_NOT_FOUND,
     CaseClosedError: status.HTTP_409_CONFLICT,
+    IdReusedError: status.HTTP_409_CONFLICT,
     InvalidCommandError: status.HTTP_422_UNPROCESSABLE_CONTENT,
     CaseServiceUnavailableError: status.HTTP_503_SERVICE_UNAVAILABLE,
     CustomerNotFoundError: status.HTTP_404_NOT_FOUND,

@@ -35,6 +35,7 @@ from arrears.errors import (
     CaseNotFoundError,
     CaseServiceUnavailableError,
     CaseStuckError,
+    IdReusedError,
     InvalidCommandError,
     TemporalCallError,
 )
@@ -191,6 +192,9 @@ def _rejection(error: WorkflowUpdateFailedError, loan_id: str) -> ArrearsError:
     if isinstance(cause, ApplicationError):
         if cause.type == "CaseClosed":
             return CaseClosedError(loan_id)
+        if cause.type == "IdReused":
+            fields = cause.details[0] if cause.details else []
+            return IdReusedError(cause.message, fields=[str(field) for field in fields])
         return InvalidCommandError(cause.message, code=error_code(cause.type))
     return InvalidCommandError(str(cause) if cause else "the case rejected the command")
 

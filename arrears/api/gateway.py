@@ -10,11 +10,12 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+from pydantic import BaseModel
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from arrears import ids
+from arrears import idempotency, ids
 from arrears.api.failures import TEMPORAL_FAILURES, CaseFailures
 from arrears.api.search import CasePage, CaseSearch, list_page
 from arrears.commands import (
@@ -37,11 +38,24 @@ from arrears.contracts import (
     PaymentOutcome,
     Timeline,
 )
-from arrears.errors import InvalidCommandError
+from arrears.errors import CaseClosedError, IdReusedError, InvalidCommandError
+from arrears.idempotency import (
+    KeyedOutcome,
+    Stamped,
+    StampedCease,
+    StampedClose,
+    StampedDispute,
+    StampedHardship,
+    StampedMigration,
+    StampedOutcome,
+    StampedPlan,
+    StampedResolution,
+)
 from arrears.strategy import Strategy
 from arrears.workflows.calendar import days_past_due, due_date_problem, overdue_since
 from arrears.workflows.case import CollectionCase
 from arrears.workflows.case_state import CaseStart, CaseState
+from arrears.workflows.used_ids import OpeningFacts
 
 # A query or update waits for a worker; past this the caller gets a 503 and may retry.
 ANSWER_TIMEOUT = timedelta(seconds=15)
@@ -73,7 +87,7 @@ class CaseGateway:
             async with asyncio.timeout(ANSWER_TIMEOUT.total_seconds()):
                 await self._start(start, initial)
         except WorkflowAlreadyStartedError:
-            return False, await self.get_view(opening.loan_id)
+            return False, await self._existing_case(opening)
         except TEMPORAL_FAILURES as error:
             # Whether the case started is open; opening again is safe (one case per loan).
             raise await self._failures.explain(error, None, unanswered=READ_UNANSWERED) from error
@@ -131,34 +145,63 @@ class CaseGateway:
     async def record_payment(self, loan_id: str, payment: Payment) -> PaymentOutcome:
         return await self._update(loan_id, CollectionCase.record_payment, payment)
 
-    async def close_case(self, loan_id: str, command: CloseCase) -> CaseView:
-        return await self._update(loan_id, CollectionCase.close, command)
+    async def close_case(
+        self, loan_id: str, command: CloseCase, key: str | None = None
+    ) -> KeyedOutcome:
+        """Recall the case. A case already recalled answers `accepted: false`."""
+        try:
+            return await self._keyed(loan_id, CollectionCase.close, StampedClose, command, key)
+        except CaseClosedError:
+            view = await self.get_view(loan_id)
+            if view.closed_reason != "recalled":
+                raise
+            return KeyedOutcome(accepted=False, case=view)
 
     async def promise_to_pay(self, loan_id: str, command: PromiseToPay) -> CommandOutcome:
         return await self._update(loan_id, CollectionCase.promise_to_pay, command)
 
-    async def report_hardship(self, loan_id: str, command: ReportHardship) -> CommandOutcome:
-        return await self._update(loan_id, CollectionCase.report_hardship, command)
+    # Commands without an id of their own: each takes an Idempotency-Key (`key`).
 
-    async def agree_plan(self, loan_id: str, command: AgreePlan) -> CommandOutcome:
-        return await self._update(loan_id, CollectionCase.agree_plan, command)
+    async def report_hardship(
+        self, loan_id: str, command: ReportHardship, key: str | None = None
+    ) -> KeyedOutcome:
+        update = CollectionCase.report_hardship
+        return await self._keyed(loan_id, update, StampedHardship, command, key)
 
-    async def open_dispute(self, loan_id: str, command: OpenDispute) -> CommandOutcome:
-        return await self._update(loan_id, CollectionCase.open_dispute, command)
+    async def agree_plan(
+        self, loan_id: str, command: AgreePlan, key: str | None = None
+    ) -> KeyedOutcome:
+        return await self._keyed(loan_id, CollectionCase.agree_plan, StampedPlan, command, key)
 
-    async def resolve_dispute(self, loan_id: str, command: ResolveDispute) -> CommandOutcome:
-        return await self._update(loan_id, CollectionCase.resolve_dispute, command)
+    async def open_dispute(
+        self, loan_id: str, command: OpenDispute, key: str | None = None
+    ) -> KeyedOutcome:
+        update = CollectionCase.open_dispute
+        return await self._keyed(loan_id, update, StampedDispute, command, key)
 
-    async def cease_contact(self, loan_id: str, command: CeaseContact) -> CommandOutcome:
-        return await self._update(loan_id, CollectionCase.cease_contact, command)
+    async def resolve_dispute(
+        self, loan_id: str, command: ResolveDispute, key: str | None = None
+    ) -> KeyedOutcome:
+        update = CollectionCase.resolve_dispute
+        return await self._keyed(loan_id, update, StampedResolution, command, key)
+
+    async def cease_contact(
+        self, loan_id: str, command: CeaseContact, key: str | None = None
+    ) -> KeyedOutcome:
+        update = CollectionCase.cease_contact
+        return await self._keyed(loan_id, update, StampedCease, command, key)
 
     async def record_contact_outcome(
-        self, loan_id: str, command: RecordContactOutcome
-    ) -> CommandOutcome:
-        return await self._update(loan_id, CollectionCase.record_contact_outcome, command)
+        self, loan_id: str, command: RecordContactOutcome, key: str | None = None
+    ) -> KeyedOutcome:
+        update = CollectionCase.record_contact_outcome
+        return await self._keyed(loan_id, update, StampedOutcome, command, key)
 
-    async def migrate_strategy(self, loan_id: str, command: MigrateStrategy) -> CommandOutcome:
-        """Move the case to the strategy this service runs, which `command` must name."""
+    async def migrate_strategy(
+        self, loan_id: str, command: MigrateStrategy, key: str | None = None
+    ) -> KeyedOutcome:
+        """Move the case to the strategy this service runs, which `command` must name. The
+        key's request is `command` as sent, not the strategy it names."""
         served = self._strategy.version
         if command.to_version != served:
             raise InvalidCommandError(
@@ -166,7 +209,8 @@ class CaseGateway:
                 code="strategy_not_served",
             )
         migration = StrategyMigration(strategy=self._strategy, change_ref=command.change_ref)
-        return await self._update(loan_id, CollectionCase.migrate_strategy, migration)
+        update = CollectionCase.migrate_strategy
+        return await self._keyed(loan_id, update, StampedMigration, migration, key, command)
 
     async def list_cases(self, search: CaseSearch) -> CasePage:
         """One page of cases from visibility (eventually consistent), in its default order."""
@@ -222,3 +266,64 @@ class CaseGateway:
                 return await call(handle)
         except TEMPORAL_FAILURES as error:
             raise await self._failures.explain(error, loan_id, unanswered=unanswered) from error
+
+    async def _keyed(
+        self,
+        loan_id: str,
+        update,
+        stamped: type[Stamped],
+        command: BaseModel,
+        key: str | None,
+        request: BaseModel | None = None,
+    ) -> KeyedOutcome:
+        """Run a keyed command's `update` with `command` stamped with `key` and `request`
+        (the body as sent; `command` by default). A case that has closed since it answered
+        the key answers it again, from its history."""
+        body = request or command
+        stamp = idempotency.stamp(key, stamped.command, body) if key is not None else None
+        argument = stamped(**dict(command), idempotency=stamp)
+        try:
+            return await self._update(loan_id, update, argument)
+        except CaseClosedError:
+            if stamp is None:
+                raise
+            lookup = await self._call(
+                loan_id,
+                lambda handle: handle.query(
+                    CollectionCase.key_use, stamp, rpc_timeout=ANSWER_TIMEOUT
+                ),
+                READ_UNANSWERED,
+            )
+            if lookup.use is None:
+                raise
+            if lookup.use.request != stamp.request:
+                raise InvalidCommandError(
+                    "Idempotency-Key: the key was first used for another request (a "
+                    f"{lookup.use.command} command); send a new key for a new request",
+                    code="idempotency_key_reused",
+                ) from None
+            view = await self.get_view(loan_id)
+            return KeyedOutcome(accepted=lookup.use.accepted, case=view, replayed=True)
+
+    async def _existing_case(self, opening: CaseOpening) -> CaseView:
+        """The case the loan has, if `opening` repeats what it was opened with (but the
+        customer's contact facts); else `IdReusedError` naming the fields that differ."""
+        loan_id = opening.loan_id
+        view, facts = await asyncio.gather(
+            self.get_view(loan_id),
+            self._call(
+                loan_id,
+                lambda handle: handle.query(
+                    CollectionCase.opening_facts, rpc_timeout=ANSWER_TIMEOUT
+                ),
+                READ_UNANSWERED,
+            ),
+        )
+        changed = facts.changed_by(OpeningFacts.of(opening))
+        if changed:
+            raise IdReusedError(
+                f"loan {loan_id} has a case opened with another {', '.join(changed)}; "
+                "a loan_id means one loan",
+                fields=changed,
+            )
+        return view

@@ -7,6 +7,7 @@ documented without a list to keep:
 
 - 401 and 403: it needs a key (depends on `authenticate`).
 - 422: it takes parameters or a body.
+- 400: it takes an `Idempotency-Key` header, which may be malformed.
 - 503 (with `Retry-After`): it calls the case service (depends on `get_gateway`); then
   404 too when its path names a loan, and 409 when it is a POST.
 - 500: any route, on an unexpected error.
@@ -23,6 +24,7 @@ from pydantic import BaseModel, Field
 
 from arrears.api.auth import authenticate
 from arrears.api.deps import get_gateway
+from arrears.api.idempotency import idempotency_key
 
 
 class Problem(BaseModel):
@@ -45,6 +47,11 @@ class ErrorBody(BaseModel):
     problems: list[Problem] = Field(
         default=[], description="With `invalid_request`: each field that is wrong."
     )
+    fields: list[str] | None = Field(
+        default=None,
+        description="With `id_reused` and `customer_conflict`: the names of the fields that "
+        "differ, never their values.",
+    )
     workflow_id: str | None = Field(default=None, description="With `case_stuck`.")
     workflow_task_attempt: int | None = Field(default=None, description="With `case_stuck`.")
 
@@ -52,6 +59,7 @@ class ErrorBody(BaseModel):
 _REF = "#/components/schemas/{model}"
 
 _DESCRIPTIONS = {
+    400: "An `Idempotency-Key` header that is no key: `invalid_idempotency_key`.",
     401: "No API key, or an unknown one: `unauthenticated`.",
     403: "The key's role may not do this: `forbidden`.",
     404: "No case for this loan: `case_not_found`.",
@@ -107,6 +115,8 @@ def error_statuses(route: APIRoute | RouteContext, method: str) -> list[int]:
         or "requestBody" in (route.openapi_extra or {})
     ):
         statuses.add(422)
+    if _depends_on(dependant, idempotency_key):
+        statuses.add(400)
     if _depends_on(dependant, get_gateway):
         statuses.add(503)
         if "{loan_id}" in route.path_format:

@@ -16,7 +16,6 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     # Name sibling modules in full: `from arrears.workflows import calendar` would load a
@@ -25,28 +24,34 @@ with workflow.unsafe.imports_passed_through():
     import arrears.workflows.limits as limits
     from arrears import ids
     from arrears.commands import (
-        AgreePlan,
-        CeaseContact,
         CommandOutcome,
-        OpenDispute,
         PromiseToPay,
-        RecordContactOutcome,
-        ReportHardship,
-        ResolveDispute,
-        StrategyMigration,
     )
     from arrears.contracts import (
         CaseOutcome,
         CaseView,
-        CloseCase,
         Customer,
         NextAction,
         Payment,
         PaymentOutcome,
         Timeline,
     )
+    from arrears.idempotency import (
+        IdempotencyStamp,
+        KeyedOutcome,
+        KeyLookup,
+        StampedCease,
+        StampedClose,
+        StampedDispute,
+        StampedHardship,
+        StampedMigration,
+        StampedOutcome,
+        StampedPlan,
+        StampedResolution,
+    )
     from arrears.workflows.calendar import overdue_since
     from arrears.workflows.case_commands import PAYMENT_RULES, CommandRejected
+    from arrears.workflows.case_ids import CaseIds, checked
     from arrears.workflows.case_state import CaseStart, CaseState
     from arrears.workflows.customer_follow import follow_customer
     from arrears.workflows.door import settle_waiting
@@ -54,6 +59,7 @@ with workflow.unsafe.imports_passed_through():
     from arrears.workflows.foundation import FoundationSteps
     from arrears.workflows.strategy_steps import StrategySteps
     from arrears.workflows.turns import StrategyTurns
+    from arrears.workflows.used_ids import OpeningFacts
 
 
 SLEEP_UNTIL_DUE = "sleep-until-due"
@@ -74,6 +80,7 @@ class CollectionCase:
         )
         self._effects = CaseEffects(self._state, customer_synced=start.carried is not None)
         self._strategy_steps = StrategySteps(self._state, self._effects)
+        self._ids = CaseIds(self._state, self._answer)
         self._published: tuple[str, str, int] | None = None
         self._published_held_days = 0
 
@@ -98,12 +105,24 @@ class CollectionCase:
     def timeline(self) -> Timeline:
         return Timeline(events=self._state.timeline)
 
+    @workflow.query(name="opening_facts")
+    def opening_facts(self) -> OpeningFacts:
+        """What the case was opened with, but the customer's contact facts."""
+        return OpeningFacts.of(self._state.opening)
+
+    @workflow.query(name="key_use")
+    def key_use(self, stamp: IdempotencyStamp) -> KeyLookup:
+        """The first use of an Idempotency-Key, also once the case has closed."""
+        return KeyLookup(use=self._state.used_ids.keys.get(stamp.key))
+
     # Payments.
 
     @workflow.signal(name="payment_received")
     def payment_received(self, payment: Payment) -> None:
         """A payment from a feed that must not wait on workers. Applied once per id; one the
         case cannot take is recorded as rejected, with the rule."""
+        if self._ids.refused_payment(payment):
+            return
         try:
             self._state.check_payment(payment, workflow.now())
         except CommandRejected as rejected:
@@ -129,6 +148,8 @@ class CollectionCase:
     def _validate_payment(self, payment: Payment) -> None:
         # A rejected update leaves no trace in history; validators have no side effects.
         self._check(self._state.require_open)
+        if self._check(self._state.used_ids.check_payment, payment, self._state.opening.currency):
+            return  # a harmless repeat, answered `applied: false`
         self._check(self._state.check_payment, payment, workflow.now())
 
     # Commands.
@@ -137,6 +158,8 @@ class CollectionCase:
     def promise_received(self, command: PromiseToPay) -> None:
         """A promise from a self-service channel or an IVR. Deduplicated by promise_id; one
         the case cannot take is recorded as rejected, with the reason."""
+        if self._ids.refused_promise(command):
+            return
         try:
             self._state.check_promise(command, workflow.now())
         except CommandRejected as rejected:
@@ -156,77 +179,82 @@ class CollectionCase:
 
     @promise_to_pay.validator
     def _validate_promise(self, command: PromiseToPay) -> None:
+        self._check(self._state.used_ids.check_promise, command)
         self._check(self._state.check_promise, command, workflow.now())
 
+    # These take an Idempotency-Key (`case_ids`): their arguments are stamped.
+
     @workflow.update(name="report_hardship")
-    def report_hardship(self, command: ReportHardship) -> CommandOutcome:
-        return self._answer(self._state.report_hardship(command, workflow.now()))
+    def report_hardship(self, command: StampedHardship) -> KeyedOutcome:
+        return self._ids.run(command, self._state.report_hardship)
 
     @report_hardship.validator
-    def _validate_hardship(self, command: ReportHardship) -> None:
-        self._check(self._state.check_hardship, command)
+    def _validate_hardship(self, command: StampedHardship) -> None:
+        self._ids.validate(command, self._state.check_hardship, command)
 
     @workflow.update(name="agree_plan")
-    def agree_plan(self, command: AgreePlan) -> CommandOutcome:
-        return self._answer(self._state.agree_plan(command, workflow.now()))
+    def agree_plan(self, command: StampedPlan) -> KeyedOutcome:
+        return self._ids.run(command, self._state.agree_plan)
 
     @agree_plan.validator
-    def _validate_plan(self, command: AgreePlan) -> None:
-        self._check(self._state.check_plan, command, workflow.now())
+    def _validate_plan(self, command: StampedPlan) -> None:
+        self._ids.validate(command, self._state.check_plan, command, workflow.now())
 
     @workflow.update(name="open_dispute")
-    def open_dispute(self, command: OpenDispute) -> CommandOutcome:
-        return self._answer(self._state.open_dispute(command, workflow.now()))
+    def open_dispute(self, command: StampedDispute) -> KeyedOutcome:
+        return self._ids.run(command, self._state.open_dispute)
 
     @open_dispute.validator
-    def _validate_dispute(self, command: OpenDispute) -> None:
-        self._check(self._state.check_dispute, command)
+    def _validate_dispute(self, command: StampedDispute) -> None:
+        self._ids.validate(command, self._state.check_dispute, command)
 
     @workflow.update(name="resolve_dispute")
-    def resolve_dispute(self, command: ResolveDispute) -> CommandOutcome:
-        return self._answer(self._state.resolve_dispute(command, workflow.now()))
+    def resolve_dispute(self, command: StampedResolution) -> KeyedOutcome:
+        return self._ids.run(command, self._state.resolve_dispute)
 
     @resolve_dispute.validator
-    def _validate_resolution(self, command: ResolveDispute) -> None:
-        self._check(self._state.check_resolution, command)
+    def _validate_resolution(self, command: StampedResolution) -> None:
+        self._ids.validate(command, self._state.check_resolution, command)
 
     @workflow.update(name="cease_contact")
-    def cease_contact(self, command: CeaseContact) -> CommandOutcome:
-        return self._answer(self._state.cease_contact(command, workflow.now()))
+    def cease_contact(self, command: StampedCease) -> KeyedOutcome:
+        return self._ids.run(command, self._state.cease_contact)
 
     @cease_contact.validator
-    def _validate_cease(self, command: CeaseContact) -> None:
-        self._check(self._state.check_cease, command)
+    def _validate_cease(self, command: StampedCease) -> None:
+        self._ids.validate(command, self._state.check_cease, command)
 
     @workflow.update(name="record_contact_outcome")
-    def record_contact_outcome(self, command: RecordContactOutcome) -> CommandOutcome:
-        return self._answer(self._state.record_outcome(command, workflow.now()))
+    def record_contact_outcome(self, command: StampedOutcome) -> KeyedOutcome:
+        return self._ids.run(command, self._state.record_outcome)
 
     @record_contact_outcome.validator
-    def _validate_outcome(self, command: RecordContactOutcome) -> None:
-        self._check(self._state.check_outcome, command)
+    def _validate_outcome(self, command: StampedOutcome) -> None:
+        self._ids.validate(command, self._state.check_outcome, command)
 
     @workflow.update(name="migrate_strategy")
-    def migrate_strategy(self, command: StrategyMigration) -> CommandOutcome:
+    def migrate_strategy(self, command: StampedMigration) -> KeyedOutcome:
         """Follow another strategy from now on, on purpose; see `CaseState.migrate_strategy`."""
-        accepted = self._state.migrate_strategy(command, workflow.now())
+        return self._ids.run(command, self._migrate)
+
+    def _migrate(self, command: StampedMigration, now: datetime) -> bool:
+        accepted = self._state.migrate_strategy(command, now)
         if accepted:
             workflow.upsert_search_attributes([ids.STRATEGY.value_set(command.strategy.version)])
-        return self._answer(accepted)
+        return accepted
 
     @migrate_strategy.validator
-    def _validate_migration(self, command: StrategyMigration) -> None:
-        self._check(self._state.check_migration, command)
+    def _validate_migration(self, command: StampedMigration) -> None:
+        self._ids.validate(command, self._state.check_migration, command)
 
     @workflow.update(name="close")
-    def close(self, command: CloseCase) -> CaseView:
+    def close(self, command: StampedClose) -> KeyedOutcome:
         """The bank recalls the case. Collection stops at once; the case closes."""
-        self._state.close(workflow.now(), command.reason, reference=command.reference)
-        return self._state.view(workflow.now())
+        return self._ids.run(command, self._state.recall)
 
     @close.validator
-    def _validate_close(self, command: CloseCase) -> None:
-        self._check(self._state.require_open)
+    def _validate_close(self, command: StampedClose) -> None:
+        self._ids.validate(command, self._state.require_open)
 
     @workflow.signal(name="update_customer")
     def update_customer(self, customer: Customer) -> None:
@@ -254,11 +282,8 @@ class CollectionCase:
         return CommandOutcome(accepted=accepted, case=state.view(workflow.now()))
 
     @staticmethod
-    def _check(check: Callable[..., None], *args: Any) -> None:
-        try:
-            check(*args)
-        except CommandRejected as rejected:
-            raise ApplicationError(str(rejected), type=rejected.kind) from None
+    def _check(check: Callable[..., Any], *args: Any) -> Any:
+        return checked(check, *args)
 
     # The strategy-driven case.
 

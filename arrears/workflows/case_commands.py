@@ -19,9 +19,10 @@ from arrears.commands import (
     ResolveDispute,
     StrategyMigration,
 )
-from arrears.contracts import Channel, Dispute, Instalment, Payment, Plan, Promise
+from arrears.contracts import Channel, CloseCase, Dispute, Instalment, Payment, Plan, Promise
 from arrears.fields import MAX_MINOR_UNITS
 from arrears.strategy.model import LEGAL_MAX_PLAN_MONTHS
+from arrears.workflows.offer_checks import plan_refusal
 
 ALL_CHANNELS: tuple[Channel, ...] = ("sms", "email", "call")
 
@@ -40,12 +41,16 @@ PAYMENT_RULES = {
     "CurrencyMismatch": "payment.currency_mismatch",
     "PaidAtInFuture": "payment.paid_at_in_future",
     "PaymentTooLarge": "payment.too_large",
+    "IdReused": "payment.id_reused",
 }
 """The rule recorded when a signalled payment is refused, by the kind of refusal."""
 
 
 class CommandRejected(ValueError):
-    """A command that is well-formed but wrong for the case now; `kind` names why."""
+    """A command that is well-formed but wrong for the case now; `kind` names why and
+    `details` are facts the answer carries (the fields an `IdReused` id changes)."""
+
+    details: tuple[object, ...] = ()
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -105,6 +110,7 @@ class CaseCommands:
         if command.promise_id in self.promise_ids:
             return False
         self.promise_ids.add(command.promise_id)
+        self.used_ids.remember_promise(command)
         self.promise = Promise(
             promise_id=command.promise_id,
             amount=command.amount,
@@ -166,6 +172,7 @@ class CaseCommands:
                 raise CommandRejected("PlanNotAllowed", str(error)) from error
         if self.ledger.total < command.instalments:
             raise CommandRejected("PlanTooLong", "more instalments than minor units owed")
+        self.check_plan_offered(command, now)
 
     def agree_plan(self, command: AgreePlan, now: datetime) -> bool:
         amounts = rules.instalments(self.ledger.total, command.instalments)
@@ -270,6 +277,33 @@ class CaseCommands:
             **self._version(),
         )
         return True
+
+    def recall(self, command: CloseCase, now: datetime) -> bool:
+        """The bank recalls the case: it closes as `recalled`, with the bank's reference."""
+        self.close(now, command.reason, reference=command.reference)
+        return True
+
+    def check_plan_offered(self, command: AgreePlan, now: datetime) -> None:
+        """Refuse a plan the strategy does not offer the case now (`offer_checks`): its
+        stage at `now`, its tier, and hardship if it ever reported one."""
+        if self.strategy is None:
+            return
+        stage = rules.stage_for(self.strategy, self.days_past_due(now), refused=self.refused)
+        hardship = any(event.type == "hardship_reported" for event in self.timeline)
+        offers = rules.offers_for(
+            self.strategy,
+            stage,
+            self.tier,
+            self.ledger.as_balance(),
+            jurisdiction=self.opening.jurisdiction,
+            hardship=hardship,
+        )
+        offered_to = f"a case in stage {stage} at {self.tier} risk" + (
+            " in hardship" if hardship else ""
+        )
+        refusal = plan_refusal(offers, command, self.today(now), offered_to)
+        if refusal is not None:
+            raise CommandRejected(refusal.kind, refusal.message)
 
 
 def _add_months(day: date, months: int) -> date:

@@ -36,6 +36,7 @@ from arrears.workflows import calendar
 from arrears.workflows.case_commands import CaseCommands
 from arrears.workflows.ladder import stage_for
 from arrears.workflows.money import Ledger, apply_payment
+from arrears.workflows.used_ids import UsedIds
 
 
 class PendingContact(BaseModel):
@@ -92,6 +93,9 @@ class CaseState(CaseCommands, BaseModel):
     """Set by runs that hold back every escalation, write-off included, while a promise,
     plan, hardship pause or dispute is active, whatever the strategy's `blocked_by` says;
     runs from before that rule keep the strategy's own blockers (their histories replay)."""
+    used_ids: UsedIds = Field(default_factory=UsedIds)
+    """What each payment and promise id was first sent with, and the Idempotency-Keys
+    answered (`used_ids`)."""
     timeline: list[TimelineEvent] = Field(default_factory=list)
     unsynced_payments: list[PaymentRecord] = Field(default_factory=list)
     synced_events: int = 0
@@ -197,6 +201,7 @@ class CaseState(CaseCommands, BaseModel):
         if payment.payment_id in self.payment_ids:
             return False, None
         self.payment_ids.add(payment.payment_id)
+        self.used_ids.remember_payment(payment, self.opening.currency)
         self.ledger, allocation = apply_payment(self.ledger, payment.amount)
         self.paid += payment.amount - allocation.excess
         self.excess += allocation.excess

@@ -58,10 +58,15 @@ async def test_bank_recalls_a_case_once(api: httpx.AsyncClient):
         f"/v1/cases/{loan_id}/close", json={"reference": "RC-9"}, headers=auth("bank")
     )
     assert closed.status_code == 200, closed.text
-    assert (closed.json()["status"], closed.json()["closed_reason"]) == ("closed", "recalled")
+    assert closed.json()["accepted"] is True
+    case = closed.json()["case"]
+    assert (case["status"], case["closed_reason"]) == ("closed", "recalled")
 
+    # A repeat changes nothing and answers like every repeated command.
     again = await api.post(f"/v1/cases/{loan_id}/close", json={}, headers=auth("bank"))
-    assert again.status_code == 409
+    assert again.status_code == 200, again.text
+    assert again.json()["accepted"] is False
+    assert again.json()["case"]["closed_reason"] == "recalled"
     events = await timeline_until(api, loan_id, "case_closed")
     assert events[-1] == {
         **events[-1],

@@ -123,7 +123,9 @@ async def test_hardship_starts_the_cooling_off_pause(api: httpx.AsyncClient):
 
 
 async def test_plan_pauses_collection_within_the_legal_length(api: httpx.AsyncClient):
-    loan_id = await open_case(api)
+    # The default strategy offers 60 months in the mid and late stages, on hardship.
+    loan_id = await open_case(api, due_date=days_ago(40))
+    await accepted_case(await command(api, loan_id, "hardship", {"reason": "illness"}))
     too_long = await command(api, loan_id, "plans", plan(61))
     assert_rejected(too_long, "plan_not_allowed", "1 to 60 months")
     assert_rejected(

@@ -30,6 +30,7 @@ from arrears.commands import (
 )
 from arrears.contracts import CloseCase, Payment
 from arrears.devstack.binaries import temporal_test_server
+from arrears.idempotency import StampedClose, StampedHardship, stamp
 from arrears.strategy import Strategy, load_default
 from arrears.temporal import register_search_attributes
 from arrears.workflows.case import CollectionCase
@@ -194,7 +195,35 @@ async def night_notice_then_plan_to_term(env, start) -> None:
     await handle.result()
 
 
+async def ids_reused_and_keyed(env, start) -> None:
+    """Ids mean one thing (patch "ids-mean-one-thing"): a signalled payment reusing an id is
+    rejected, a keyed hardship report resent is answered from its key, the active plan and
+    the open dispute sent again change nothing, and a keyed recall closes the case."""
+    await _skip_to_local(env, time(10))
+    today = await _local_today(env)
+    handle = await start(STRATEGY, due_date=today - timedelta(days=40))
+    await env.sleep(timedelta(hours=1))
+    for amount in (1_000, 2_000):
+        payment = Payment(payment_id="P-1", amount=amount)
+        await handle.signal(CollectionCase.payment_received, payment)
+    body = ReportHardship(reason="illness")
+    hardship = StampedHardship(reason="illness", idempotency=stamp("K-1", "report_hardship", body))
+    for _ in range(2):
+        await handle.execute_update(CollectionCase.report_hardship, hardship)
+    plan = AgreePlan(kind="instalments", instalments=3, first_due_date=today + timedelta(days=5))
+    for _ in range(2):
+        await handle.execute_update(CollectionCase.agree_plan, plan)
+    await env.sleep(timedelta(days=2))
+    for _ in range(2):
+        await handle.execute_update(CollectionCase.open_dispute, OpenDispute(reason="fraud"))
+    recall = StampedClose(idempotency=stamp("RC-1", "close", CloseCase()))
+    await handle.execute_update(CollectionCase.close, recall)
+    await handle.result()
+
+
 SCENARIOS: dict[str, Scenario] = {
+    # Recorded once ids meant one thing (patch "ids-mean-one-thing").
+    "ids_reused_and_keyed": ids_reused_and_keyed,
     # Recorded once cases took one step at a time (patch "one-step-at-a-time").
     "steps_night_notice_then_plan_to_term": night_notice_then_plan_to_term,
     "steps_strategy_migrated": strategy_migrated,

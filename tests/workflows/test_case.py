@@ -199,8 +199,9 @@ async def test_bank_recall_closes_the_case_and_stops_collection(runner: CaseRunn
     async with runner.worker():
         handle = await runner.start()
         await settled(handle)
-        view = await handle.execute_update(CollectionCase.close, CloseCase(reference="RC-7"))
-        assert (view.status, view.closed_reason) == ("closed", "recalled")
+        recalled = await handle.execute_update(CollectionCase.close, CloseCase(reference="RC-7"))
+        assert recalled.accepted
+        assert (recalled.case.status, recalled.case.closed_reason) == ("closed", "recalled")
         with pytest.raises(WorkflowUpdateFailedError) as rejected:
             await handle.execute_update(CollectionCase.close, CloseCase())
         assert rejected.value.cause.type == "CaseClosed"

@@ -2,10 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Body, Query, Response, status
 
 from arrears.api.deps import ANY_ROLE, OPENS_CASES, Customers, Gateway
+from arrears.api.idempotency import IdempotencyKey, answer
 from arrears.api.search import CasePage, CaseSearch
+from arrears.commands import CommandOutcome
 from arrears.contracts import CaseOpening, CaseView, CloseCase, Timeline
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -15,12 +17,20 @@ router = APIRouter(prefix="/cases", tags=["cases"])
     "",
     status_code=status.HTTP_201_CREATED,
     dependencies=[OPENS_CASES],
-    responses={200: {"description": "The loan already has a case; it is returned unchanged."}},
+    responses={
+        200: {"description": "The loan already has a case; it is returned unchanged."},
+        409: {
+            "description": "`id_reused`: the loan has a case opened with other `fields`; "
+            "`customer_conflict`: the customer is on file with other contact facts."
+        },
+    },
 )
 async def open_case(
     opening: CaseOpening, gateway: Gateway, customers: Customers, response: Response
 ) -> CaseView:
     """Open the loan's collection case. Idempotent on `loan_id`: 201 new, 200 existing.
+    An opening of a loan that has a case must repeat its currency, jurisdiction, customer
+    id, amounts due and due date, else 409 `id_reused` naming the `fields` that differ.
 
     409 `customer_conflict` when the customer is on file with other contact facts, unless
     the opening says `update_customer: true`."""
@@ -52,7 +62,15 @@ async def get_timeline(loan_id: str, gateway: Gateway) -> Timeline:
 
 
 @router.post("/{loan_id}/close", dependencies=[OPENS_CASES])
-async def close_case(loan_id: str, command: CloseCase, gateway: Gateway) -> CaseView:
-    """The bank recalls the case: collection stops and it closes as `recalled`. 409 if
-    the case is already closed."""
-    return await gateway.close_case(loan_id, command)
+async def close_case(
+    loan_id: str,
+    gateway: Gateway,
+    key: IdempotencyKey,
+    response: Response,
+    command: Annotated[CloseCase | None, Body()] = None,
+) -> CommandOutcome:
+    """The bank recalls the case: collection stops and it closes as `recalled`. The body
+    may be empty. A case already recalled answers `accepted: false`; one closed otherwise
+    (paid, settled, written off) is 409."""
+    outcome = await gateway.close_case(loan_id, command or CloseCase(), key)
+    return answer(response, outcome)

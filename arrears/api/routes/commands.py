@@ -1,11 +1,13 @@
 """Commands on a case: promises, hardship, plans, disputes, cease-contact, call outcomes.
 
 Each answers with `CommandOutcome`: `accepted` is false when the command changed nothing
-(a repeated promise, channels already ceased). A command the case cannot take now is a 422
-whose `error` names why (`promise_active`, `plan_not_allowed`, ...); a closed case is 409.
+(a repeated promise, channels already ceased, the active plan or dispute sent again). A
+command the case cannot take now is a 422 whose `error` names why (`promise_active`,
+`plan_not_offered`, ...); a closed case is 409. Commands without an id of their own take
+an `Idempotency-Key` (`arrears.api.idempotency`).
 """
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
 from arrears.api.deps import (
@@ -20,6 +22,7 @@ from arrears.api.deps import (
     Gateway,
     RespondAsync,
 )
+from arrears.api.idempotency import IdempotencyKey, answer
 from arrears.commands import (
     AgreePlan,
     CeaseContact,
@@ -50,7 +53,8 @@ async def promise_to_pay(
     loan_id: str, command: PromiseToPay, gateway: Gateway, respond_async: RespondAsync
 ) -> CommandOutcome:
     """Record a promise to pay; contact pauses until its date. One active promise per case,
-    once per `promise_id`.
+    once per `promise_id`: the same id with another `amount` or `due_date` is 409
+    `id_reused`.
 
     With `Prefer: respond-async` the promise is queued on the case and acknowledged at once
     with 202; one the case cannot take shows in its timeline as `promise_rejected`.
@@ -67,52 +71,76 @@ async def promise_to_pay(
 
 @router.post("/hardship", dependencies=[REPORTS_HARDSHIP])
 async def report_hardship(
-    loan_id: str, command: ReportHardship, gateway: Gateway
+    loan_id: str, command: ReportHardship, gateway: Gateway, key: IdempotencyKey, response: Response
 ) -> CommandOutcome:
-    """The customer is in hardship: contact pauses for the cooling-off period."""
-    return await gateway.report_hardship(loan_id, command)
+    """The customer is in hardship: contact pauses for the cooling-off period. Each report
+    restarts it: send an `Idempotency-Key` to make a resend harmless."""
+    return answer(response, await gateway.report_hardship(loan_id, command, key))
 
 
 @router.post("/plans", dependencies=[AGREES_PLANS])
-async def agree_plan(loan_id: str, command: AgreePlan, gateway: Gateway) -> CommandOutcome:
-    """A signed instalment plan or extension: collection pauses while it performs."""
-    return await gateway.agree_plan(loan_id, command)
+async def agree_plan(
+    loan_id: str, command: AgreePlan, gateway: Gateway, key: IdempotencyKey, response: Response
+) -> CommandOutcome:
+    """A signed instalment plan or extension: collection pauses while it performs. Only
+    what the strategy offers the case now (its stage, risk tier, hardship): else 422
+    `plan_not_offered` or `beyond_offer_horizon`. The active plan sent again is
+    `accepted: false`; another plan while one performs is 422 `plan_active`."""
+    return answer(response, await gateway.agree_plan(loan_id, command, key))
 
 
 @router.post("/disputes", dependencies=[OPENS_DISPUTES])
-async def open_dispute(loan_id: str, command: OpenDispute, gateway: Gateway) -> CommandOutcome:
-    """The customer disputes the debt: contact and escalation stop until it is resolved."""
-    return await gateway.open_dispute(loan_id, command)
+async def open_dispute(
+    loan_id: str, command: OpenDispute, gateway: Gateway, key: IdempotencyKey, response: Response
+) -> CommandOutcome:
+    """The customer disputes the debt: contact and escalation stop until it is resolved.
+    The open dispute sent again is `accepted: false`; another is 422 `dispute_open`."""
+    return answer(response, await gateway.open_dispute(loan_id, command, key))
 
 
 @router.post("/disputes/resolve", dependencies=[RESOLVES_DISPUTES])
 async def resolve_dispute(
-    loan_id: str, command: ResolveDispute, gateway: Gateway
+    loan_id: str,
+    command: ResolveDispute,
+    gateway: Gateway,
+    key: IdempotencyKey,
+    response: Response,
 ) -> CommandOutcome:
     """Resolve the open dispute: `rejected` resumes collection, `upheld` keeps it stopped."""
-    return await gateway.resolve_dispute(loan_id, command)
+    return answer(response, await gateway.resolve_dispute(loan_id, command, key))
 
 
 @router.post("/contact-preferences", dependencies=[CEASES_CONTACT])
-async def cease_contact(loan_id: str, command: CeaseContact, gateway: Gateway) -> CommandOutcome:
+async def cease_contact(
+    loan_id: str, command: CeaseContact, gateway: Gateway, key: IdempotencyKey, response: Response
+) -> CommandOutcome:
     """Stop contact on the named channels, or on `"all"`, at once and for good."""
-    return await gateway.cease_contact(loan_id, command)
+    return answer(response, await gateway.cease_contact(loan_id, command, key))
 
 
 @router.post("/contact-outcomes", dependencies=[RECORDS_OUTCOMES])
 async def record_contact_outcome(
-    loan_id: str, command: RecordContactOutcome, gateway: Gateway
+    loan_id: str,
+    command: RecordContactOutcome,
+    gateway: Gateway,
+    key: IdempotencyKey,
+    response: Response,
 ) -> CommandOutcome:
-    """What came of an agent's call; a refusal to pay marks the customer as refusing."""
-    return await gateway.record_contact_outcome(loan_id, command)
+    """What came of an agent's call; a refusal to pay marks the customer as refusing. Each
+    is recorded: send an `Idempotency-Key` to make a resend harmless."""
+    return answer(response, await gateway.record_contact_outcome(loan_id, command, key))
 
 
 @router.post("/strategy", dependencies=[MIGRATES_STRATEGY])
 async def migrate_strategy(
-    loan_id: str, command: MigrateStrategy, gateway: Gateway
+    loan_id: str,
+    command: MigrateStrategy,
+    gateway: Gateway,
+    key: IdempotencyKey,
+    response: Response,
 ) -> CommandOutcome:
     """Move the case, on purpose, to the strategy this service runs (`to_version` names it;
     anything else is a 422 `strategy_not_served`). Agreed promises and plans keep their
     terms; stage, cadence and escalations follow the new strategy from the case's next step.
     `accepted` is false when the case already follows it."""
-    return await gateway.migrate_strategy(loan_id, command)
+    return answer(response, await gateway.migrate_strategy(loan_id, command, key))

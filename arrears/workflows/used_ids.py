@@ -1,0 +1,210 @@
+"""Ids mean one thing: what each id of a case was first sent with, and the keys it answered.
+
+A repeat of a payment (`payment_id`) or a promise (`promise_id`) with the same body is a
+harmless repeat; the same id with another body is refused as `IdReused`, naming the fields
+that differ. Ids the case took before it kept their facts (runs from before this module)
+have nothing to compare and stay harmless repeats. A case's opening is compared the same
+way, by the API, with `OpeningFacts`.
+
+`Idempotency-Key`s (`arrears.idempotency`): the case keeps the last `MAX_KEYS` keys it
+answered, each with its request digest, command and answer; a key older than that is
+forgotten and its command would be taken again.
+
+Pure: no Temporal import. `UsedIds` is part of `CaseState`, so continue-as-new carries it.
+"""
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from arrears.commands import AgreePlan, OpenDispute, PromiseToPay, ResolveDispute
+from arrears.contracts import (
+    Amounts,
+    CaseOpening,
+    Contract,
+    Dispute,
+    Jurisdiction,
+    Payment,
+    Plan,
+    TimelineEvent,
+)
+from arrears.fields import UtcDatetime
+from arrears.idempotency import IdempotencyStamp, KeyUse
+from arrears.workflows.case_commands import CommandRejected
+
+MAX_KEYS = 500
+"""How many `Idempotency-Key`s a case remembers (the oldest is forgotten first). A client
+resends within minutes or hours; 500 keyed commands outlast that on any case."""
+
+
+class IdReused(CommandRejected):
+    """An id sent again with another body. `fields` are the body's fields that differ."""
+
+    def __init__(self, what: str, id_: str, fields: list[str]) -> None:
+        super().__init__(
+            "IdReused",
+            f"{what} {id_} was first sent with another {', '.join(fields)}; "
+            "an id means one thing: send a new id for a new one",
+        )
+        self.fields = fields
+        self.details = (fields,)
+
+
+class PaymentFacts(BaseModel):
+    amount: int
+    currency: str
+    """As given, or the case's when none was given (a payment is in the case's currency)."""
+    paid_at: UtcDatetime | None = None
+    """As given: a repeat that adds, drops or moves it is another payment."""
+
+
+class PromiseFacts(BaseModel):
+    amount: int
+    due_date: date
+
+
+class OpeningFacts(Contract):
+    """What a case was opened with, but the customer's contact facts: the non-personal facts
+    a second opening of the same loan must repeat (the `opening_facts` query)."""
+
+    currency: str
+    jurisdiction: Jurisdiction
+    customer_id: str
+    due: Amounts
+    due_date: date
+
+    @classmethod
+    def of(cls, opening: CaseOpening) -> "OpeningFacts":
+        return cls(
+            currency=opening.currency,
+            jurisdiction=opening.jurisdiction,
+            customer_id=opening.customer.customer_id,
+            due=opening.due,
+            due_date=opening.due_date,
+        )
+
+    def by_field(self) -> dict[str, object]:
+        """The facts by the path of their field in the opening's body."""
+        return {
+            "currency": self.currency,
+            "jurisdiction": self.jurisdiction,
+            "customer.customer_id": self.customer_id,
+            "due.principal": self.due.principal,
+            "due.interest": self.due.interest,
+            "due.fees": self.due.fees,
+            "due_date": self.due_date,
+        }
+
+    def changed_by(self, again: "OpeningFacts") -> list[str]:
+        """The fields `again` gives otherwise, in body order."""
+        return changed_fields(self.by_field(), again.by_field())
+
+
+def changed_fields(first: dict[str, object], again: dict[str, object]) -> list[str]:
+    """The names whose values differ between `first` and `again`, in `first`'s order."""
+    return [name for name, value in first.items() if again.get(name) != value]
+
+
+class UsedIds(BaseModel):
+    payments: dict[str, PaymentFacts] = Field(default_factory=dict)
+    promises: dict[str, PromiseFacts] = Field(default_factory=dict)
+    keys: dict[str, KeyUse] = Field(default_factory=dict)
+    """Key digest → its first use, oldest first (insertion order survives continue-as-new)."""
+
+    # Payments and promises.
+
+    def payment_changes(self, payment: Payment, case_currency: str) -> list[str]:
+        """The fields a payment with a known id changes; empty for a new id or a repeat."""
+        first = self.payments.get(payment.payment_id)
+        if first is None:
+            return []
+        return changed_fields(
+            first.model_dump(), _payment_facts(payment, case_currency).model_dump()
+        )
+
+    def check_payment(self, payment: Payment, case_currency: str) -> bool:
+        """Raise `IdReused` for a known id with another body; True for a harmless repeat."""
+        changed = self.payment_changes(payment, case_currency)
+        if changed:
+            raise IdReused("payment_id", payment.payment_id, changed)
+        return payment.payment_id in self.payments
+
+    def remember_payment(self, payment: Payment, case_currency: str) -> None:
+        self.payments.setdefault(payment.payment_id, _payment_facts(payment, case_currency))
+
+    def promise_changes(self, command: PromiseToPay) -> list[str]:
+        first = self.promises.get(command.promise_id)
+        if first is None:
+            return []
+        again = PromiseFacts(amount=command.amount, due_date=command.due_date)
+        return changed_fields(first.model_dump(), again.model_dump())
+
+    def check_promise(self, command: PromiseToPay) -> None:
+        changed = self.promise_changes(command)
+        if changed:
+            raise IdReused("promise_id", command.promise_id, changed)
+
+    def remember_promise(self, command: PromiseToPay) -> None:
+        facts = PromiseFacts(amount=command.amount, due_date=command.due_date)
+        self.promises.setdefault(command.promise_id, facts)
+
+    # Idempotency keys.
+
+    def key_use(self, stamp: IdempotencyStamp | None) -> KeyUse | None:
+        """The first use of `stamp`'s key, or None for no stamp or a key not seen. Raises
+        `CommandRejected` (`IdempotencyKeyReused`) when the key came with another request."""
+        if stamp is None:
+            return None
+        use = self.keys.get(stamp.key)
+        if use is not None and use.request != stamp.request:
+            raise CommandRejected(
+                "IdempotencyKeyReused",
+                f"Idempotency-Key: the key was first used for another request (a {use.command} "
+                "command); send a new key for a new request",
+            )
+        return use
+
+    def remember_key(self, stamp: IdempotencyStamp | None, command: str, accepted: bool) -> None:
+        if stamp is None or stamp.key in self.keys:
+            return
+        self.keys[stamp.key] = KeyUse(request=stamp.request, command=command, accepted=accepted)
+        while len(self.keys) > MAX_KEYS:
+            del self.keys[next(iter(self.keys))]
+
+
+def _payment_facts(payment: Payment, case_currency: str) -> PaymentFacts:
+    return PaymentFacts(
+        amount=payment.amount,
+        currency=payment.currency or case_currency,
+        paid_at=payment.paid_at,
+    )
+
+
+def plan_repeated(plan: Plan | None, command: AgreePlan) -> bool:
+    """Whether `command` is the plan that performs now, sent again."""
+    return (
+        plan is not None
+        and plan.status == "performing"
+        and plan.kind == command.kind
+        and len(plan.instalments) == command.instalments
+        and plan.instalments[0].due_date == command.first_due_date
+    )
+
+
+def dispute_repeated(dispute: Dispute | None, command: OpenDispute) -> bool:
+    """Whether `command` is the dispute open now, sent again."""
+    return dispute is not None and dispute.reason == command.reason
+
+
+def resolution_repeated(timeline: list[TimelineEvent], command: ResolveDispute) -> bool:
+    """Whether `command` repeats the resolution of the last dispute: the last dispute event
+    on the timeline is its resolution, with the same outcome."""
+    last = next(
+        (e for e in reversed(timeline) if e.type in ("dispute_opened", "dispute_resolved")),
+        None,
+    )
+    return (
+        last is not None
+        and last.type == "dispute_resolved"
+        and (last.model_extra or {}).get("outcome") == command.outcome
+    )
