@@ -169,12 +169,15 @@ class Payment(Contract):
 
 
 class Allocation(Contract):
-    """How a payment was split by the waterfall fees → interest → principal."""
+    """How a payment was split by the waterfall fees → interest → principal, in minor
+    units. `interest_waived` is interest a settlement forgave along with this payment
+    (the interest waiver offer it completed): paid and forgiven together clear the case."""
 
     fees: int = 0
     interest: int = 0
     principal: int = 0
     excess: int = 0
+    interest_waived: int = 0
 
 
 class PaymentOutcome(Contract):

@@ -62,6 +62,9 @@ ONE_STEP_AT_A_TIME = "one-step-at-a-time"
 await (`StrategyTurns`); every message leaves through the door (`door`), an escalation's
 notice counts once sent, and agreements hold back every escalation."""
 
+SETTLE_BY_COMPONENT = "settle-by-component"
+"""Patch id: an interest waiver forgives only the interest it waived (`settlement`)."""
+
 
 @workflow.defn(name="CollectionCase")
 class CollectionCase:
@@ -113,11 +116,13 @@ class CollectionCase:
                 currency=payment.currency,
             )
             return
+        self._follow_settlement_rule()
         self._state.take_payment(payment, workflow.now(), "signal")
 
     @workflow.update(name="record_payment")
     def record_payment(self, payment: Payment) -> PaymentOutcome:
         """A payment taken by an agent, answered with the new balance. Applied once per id."""
+        self._follow_settlement_rule()
         applied, allocation = self._state.take_payment(payment, workflow.now(), "update")
         return PaymentOutcome(
             applied=applied, allocation=allocation, case=self._state.view(workflow.now())
@@ -241,6 +246,12 @@ class CollectionCase:
             if reason and state.next_action is not None:
                 state.next_action = NextAction(kind=f"paused_{reason}", at=state.next_action.at)
         return CommandOutcome(accepted=accepted, case=state.view(workflow.now()))
+
+    def _follow_settlement_rule(self) -> None:
+        """Cases from before `SETTLE_BY_COMPONENT` keep their settlement rule on replay."""
+        state = self._state
+        if not state.settles_by_component and workflow.patched(SETTLE_BY_COMPONENT):
+            state.settles_by_component = True
 
     @staticmethod
     def _check(check: Callable[..., None], *args: Any) -> None:

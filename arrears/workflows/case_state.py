@@ -36,6 +36,7 @@ from arrears.workflows import calendar
 from arrears.workflows.case_commands import CaseCommands
 from arrears.workflows.ladder import stage_for
 from arrears.workflows.money import Ledger, apply_payment
+from arrears.workflows.settlement import held_interest, interest_forgiven
 
 
 class PendingContact(BaseModel):
@@ -88,6 +89,9 @@ class CaseState(CaseCommands, BaseModel):
     """Days not counted in DPD: those a plan performed under `dpd_during_plan: frozen`."""
     dpd_frozen_on: date | None = None
     """The customer-local day DPD froze, while a plan performs under `frozen`."""
+    settles_by_component: bool = False
+    """Set by runs where a waiver forgives only the interest it waived (`settlement`); runs
+    from before forgave whatever was left, whichever component (their histories replay)."""
     agreements_hold_every_escalation: bool = False
     """Set by runs that hold back every escalation, write-off included, while a promise,
     plan, hardship pause or dispute is active, whatever the strategy's `blocked_by` says;
@@ -197,7 +201,12 @@ class CaseState(CaseCommands, BaseModel):
         if payment.payment_id in self.payment_ids:
             return False, None
         self.payment_ids.add(payment.payment_id)
-        self.ledger, allocation = apply_payment(self.ledger, payment.amount)
+        by_component = self.settles_by_component and self.is_open
+        held = held_interest(self.ledger, self.waiver_offered) if by_component else 0
+        self.ledger, allocation = apply_payment(self.ledger, payment.amount, held_interest=held)
+        forgiven = interest_forgiven(self.ledger, self.waiver_offered) if by_component else 0
+        if forgiven:
+            allocation = allocation.model_copy(update={"interest_waived": forgiven})
         self.paid += payment.amount - allocation.excess
         self.excess += allocation.excess
         self.unsynced_payments.append(
@@ -219,10 +228,10 @@ class CaseState(CaseCommands, BaseModel):
             balance=self.ledger.total,
             excess=allocation.excess,
         )
-        self._after_payment(now)
+        self._after_payment(now, forgiven)
         return True, allocation
 
-    def _after_payment(self, now: datetime) -> None:
+    def _after_payment(self, now: datetime, forgiven: int = 0) -> None:
         promise = self.promise
         if (
             promise
@@ -240,6 +249,21 @@ class CaseState(CaseCommands, BaseModel):
             return
         if self.ledger.total == 0:
             self.close(now, "paid")
+        elif self.settles_by_component:
+            if forgiven:
+                self.waived += forgiven
+                self.ledger = Ledger(principal=0, interest=0, fees=0)
+                self.record(
+                    now,
+                    "interest_waived",
+                    amount=forgiven,
+                    interest=forgiven,
+                    principal=0,
+                    fees=0,
+                    rule="offers.interest_waiver",
+                    **self._version(),
+                )
+                self.close(now, "settled")
         elif 0 < self.ledger.total <= self.waiver_offered:
             # The customer paid everything but the interest the offer forgives.
             waived = self.ledger.total
