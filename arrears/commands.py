@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from arrears.contracts import CaseView, Channel, Contract
+from arrears.contracts import Amounts, CaseView, Channel, Contract
 from arrears.fields import MinorUnits, OpaqueRef
 from arrears.strategy import Strategy
 from arrears.strategy.model import VERSION_PATTERN
@@ -62,10 +62,14 @@ class OpenDispute(Contract):
 
 
 class ResolveDispute(Contract):
-    """`rejected`: the debt stands and collection resumes. `upheld`: the bank must recall
-    or correct the case; collection stays stopped until it does."""
+    """`rejected`: the debt stands and collection resumes. `upheld`: the customer was
+    right. An upheld `amount_wrong` dispute needs `corrected`, the amounts owed in truth
+    (never more than the balance), and collection resumes on them; an upheld `not_my_debt`,
+    `fraud` or `already_paid` dispute closes the case as `dispute_upheld`; `other` does
+    either, by whether `corrected` is given. See `arrears.workflows.dispute_outcomes`."""
 
     outcome: Literal["rejected", "upheld"]
+    corrected: Amounts | None = None
 
 
 class CeaseContact(Contract):

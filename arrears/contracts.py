@@ -23,7 +23,7 @@ Jurisdiction = Literal["CN", "US", "UK", "EU"]
 Channel = Literal["sms", "email", "call"]
 CaseStatus = Literal["open", "closed"]
 Stage = Literal["reminder", "early", "mid", "late", "legal", "write_off"]
-ClosedReason = Literal["paid", "settled", "written_off", "recalled"]
+ClosedReason = Literal["paid", "settled", "written_off", "recalled", "dispute_upheld"]
 RiskTier = Literal["low", "medium", "high"]
 
 

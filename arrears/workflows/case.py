@@ -47,6 +47,8 @@ with workflow.unsafe.imports_passed_through():
     from arrears.workflows.calendar import overdue_since
     from arrears.workflows.case_commands import PAYMENT_RULES, CommandRejected
     from arrears.workflows.case_state import CaseStart, CaseState
+    from arrears.workflows.dispute_outcomes import check_terms
+    from arrears.workflows.dispute_outcomes import resolve as resolve_with_outcome
     from arrears.workflows.door import settle_waiting
     from arrears.workflows.effects import CaseEffects
     from arrears.workflows.foundation import FoundationSteps
@@ -61,6 +63,10 @@ ONE_STEP_AT_A_TIME = "one-step-at-a-time"
 """Patch id: strategy-driven cases take one effect at a time and decide again after every
 await (`StrategyTurns`); every message leaves through the door (`door`), an escalation's
 notice counts once sent, and agreements hold back every escalation."""
+
+DISPUTE_OUTCOMES = "dispute-outcomes"
+"""Patch id: an upheld dispute corrects the balance or closes the case
+(`dispute_outcomes`); before it, an upheld dispute left the case stopped and open."""
 
 SETTLE_BY_COMPONENT = "settle-by-component"
 """Patch id: an interest waiver forgives only the interest it waived (`settlement`)."""
@@ -187,11 +193,14 @@ class CollectionCase:
 
     @workflow.update(name="resolve_dispute")
     def resolve_dispute(self, command: ResolveDispute) -> CommandOutcome:
+        if workflow.patched(DISPUTE_OUTCOMES):
+            return self._answer(resolve_with_outcome(self._state, command, workflow.now()))
         return self._answer(self._state.resolve_dispute(command, workflow.now()))
 
     @resolve_dispute.validator
     def _validate_resolution(self, command: ResolveDispute) -> None:
         self._check(self._state.check_resolution, command)
+        self._check(check_terms, self._state.dispute, command, self._state.ledger)
 
     @workflow.update(name="cease_contact")
     def cease_contact(self, command: CeaseContact) -> CommandOutcome:

@@ -87,10 +87,12 @@ def assert_story_matches_state(view: CaseView, timeline: list[TimelineEvent]) ->
     assert view.paid + view.excess == amounts
 
     opened = kinds.count("dispute_opened")
+    # Every resolution that names the dispute's reason ends it, upheld or not; before
+    # those, only a rejection did (an upheld dispute stayed open).
     rejected = sum(
         1
         for e, x in zip(timeline, extra, strict=True)
-        if e.type == "dispute_resolved" and x["outcome"] == "rejected"
+        if e.type == "dispute_resolved" and (x["outcome"] == "rejected" or "reason" in x)
     )
     assert (view.dispute is not None) == (opened > rejected)
 
