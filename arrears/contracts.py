@@ -157,6 +157,8 @@ class CaseView(Contract):
     """Days not counted in DPD: those a plan performed while the strategy froze DPD."""
     dpd_frozen: bool = False
     """DPD stands still now: a plan performs under a strategy that freezes DPD."""
+    recovered: int = 0
+    """Received after the write-off and applied to the written-off balance (recoveries)."""
 
 
 class Payment(Contract):
@@ -296,6 +298,8 @@ class PaymentRecord(Contract):
     paid_at: datetime | None
     applied_at: datetime
     via: Literal["signal", "update"]
+    recovery: bool = False
+    """Money received after the case was written off (`arrears.workflows.recoveries`)."""
 
 
 class RecordedEvent(Contract):

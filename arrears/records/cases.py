@@ -43,14 +43,16 @@ async def upsert_case(
         """
         INSERT INTO cases (loan_id, customer_id, jurisdiction, currency, due_date, status, stage,
                            dpd, principal_due, interest_due, fees_due, paid, excess, risk_score,
-                           risk_tier, closed_reason, opened_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                           risk_tier, closed_reason, opened_at, recovered)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                $18)
         ON CONFLICT (loan_id) DO UPDATE SET
             status = EXCLUDED.status, stage = EXCLUDED.stage, dpd = EXCLUDED.dpd,
             principal_due = EXCLUDED.principal_due, interest_due = EXCLUDED.interest_due,
             fees_due = EXCLUDED.fees_due, paid = EXCLUDED.paid, excess = EXCLUDED.excess,
             risk_score = EXCLUDED.risk_score, risk_tier = EXCLUDED.risk_tier,
-            closed_reason = EXCLUDED.closed_reason, updated_at = now()
+            closed_reason = EXCLUDED.closed_reason, recovered = EXCLUDED.recovered,
+            updated_at = now()
         """,
         view.loan_id,
         customer_id,
@@ -69,6 +71,7 @@ async def upsert_case(
         risk.tier if risk else None,
         view.closed_reason,
         view.opened_at,
+        view.recovered,
     )
 
 

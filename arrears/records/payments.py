@@ -10,8 +10,8 @@ async def create_payment(conn: asyncpg.Connection, *, loan_id: str, payment: Pay
     status = await conn.execute(
         """
         INSERT INTO payments (loan_id, payment_id, amount, currency, to_fees, to_interest,
-                              to_principal, excess, via, paid_at, applied_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                              to_principal, excess, via, paid_at, applied_at, recovery)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
         ON CONFLICT (loan_id, payment_id) DO NOTHING
         """,
         loan_id,
@@ -25,6 +25,7 @@ async def create_payment(conn: asyncpg.Connection, *, loan_id: str, payment: Pay
         payment.via,
         payment.paid_at,
         payment.applied_at,
+        payment.recovery,
     )
     return status == "INSERT 0 1"
 

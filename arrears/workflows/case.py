@@ -52,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
     from arrears.workflows.door import settle_waiting
     from arrears.workflows.effects import CaseEffects
     from arrears.workflows.foundation import FoundationSteps
+    from arrears.workflows.recoveries import RECOVERY_WINDOW, takes_recovery
     from arrears.workflows.strategy_steps import StrategySteps
     from arrears.workflows.turns import StrategyTurns
 
@@ -67,6 +68,10 @@ notice counts once sent, and agreements hold back every escalation."""
 DISPUTE_OUTCOMES = "dispute-outcomes"
 """Patch id: an upheld dispute corrects the balance or closes the case
 (`dispute_outcomes`); before it, an upheld dispute left the case stopped and open."""
+
+RECOVERIES = "recoveries-after-write-off"
+"""Patch id: a written-off case lingers for `RECOVERY_WINDOW` to take recoveries; before it,
+the run completed at once and a later payment was refused."""
 
 SETTLE_BY_COMPONENT = "settle-by-component"
 """Patch id: an interest waiver forgives only the interest it waived (`settlement`)."""
@@ -86,6 +91,8 @@ class CollectionCase:
 
     @workflow.run
     async def run(self, start: CaseStart) -> CaseOutcome:
+        if workflow.patched(RECOVERIES):
+            self._state.takes_recoveries = True
         if self._state.strategy is None:
             await self._run_foundation()
         else:
@@ -93,6 +100,8 @@ class CollectionCase:
         await workflow.wait_condition(workflow.all_handlers_finished)
         self._publish()
         await self._effects.sync()
+        if takes_recovery(self._state, workflow.now()):
+            await self._take_recoveries(start)
         return CaseOutcome(loan_id=self._state.loan_id, view=self._state.view())
 
     # Queries.
@@ -137,7 +146,8 @@ class CollectionCase:
     @record_payment.validator
     def _validate_payment(self, payment: Payment) -> None:
         # A rejected update leaves no trace in history; validators have no side effects.
-        self._check(self._state.require_open)
+        if not takes_recovery(self._state, workflow.now()):
+            self._check(self._state.require_open)
         self._check(self._state.check_payment, payment, workflow.now())
 
     # Commands.
@@ -351,6 +361,27 @@ class CollectionCase:
                 carried=state,
             )
         )
+
+    async def _take_recoveries(self, start: CaseStart) -> None:
+        """A written-off case takes recoveries until its window ends; each is synced as it
+        comes, and a long history continues as new (the new run lingers on)."""
+        state = self._state
+        if state.recovery_until is None:
+            state.recovery_until = workflow.now() + RECOVERY_WINDOW
+        while workflow.now() < state.recovery_until:
+            try:
+                await workflow.wait_condition(
+                    self._effects.has_unsynced, timeout=state.recovery_until - workflow.now()
+                )
+            except TimeoutError:
+                break
+            # After the wait: the handler that recorded the recovery has finished.
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            await self._effects.sync()
+            if self._history_is_long():
+                await self._continue_as_new(start)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._effects.sync()
 
     async def _wait_until(self, wake: datetime) -> None:
         state = self._state

@@ -36,6 +36,7 @@ from arrears.workflows import calendar
 from arrears.workflows.case_commands import CaseCommands
 from arrears.workflows.ladder import stage_for
 from arrears.workflows.money import Ledger, apply_payment
+from arrears.workflows.recoveries import take_recovery, takes_recovery
 from arrears.workflows.settlement import held_interest, interest_forgiven
 
 
@@ -89,6 +90,10 @@ class CaseState(CaseCommands, BaseModel):
     """Days not counted in DPD: those a plan performed under `dpd_during_plan: frozen`."""
     dpd_frozen_on: date | None = None
     """The customer-local day DPD froze, while a plan performs under `frozen`."""
+    recovered: int = 0
+    takes_recoveries: bool = False
+    """Set by runs that linger after a write-off to take recoveries (`recoveries`)."""
+    recovery_until: UtcDatetime | None = None
     settles_by_component: bool = False
     """Set by runs where a waiver forgives only the interest it waived (`settlement`); runs
     from before forgave whatever was left, whichever component (their histories replay)."""
@@ -198,6 +203,8 @@ class CaseState(CaseCommands, BaseModel):
         A payment may keep a promise, advance a plan, or settle the case when it covers
         everything but the interest an open waiver offer forgives.
         """
+        if takes_recovery(self, now):
+            return take_recovery(self, payment, now, via)
         if payment.payment_id in self.payment_ids:
             return False, None
         self.payment_ids.add(payment.payment_id)
@@ -425,6 +432,7 @@ class CaseState(CaseCommands, BaseModel):
             escalations=list(self.escalations_done),
             dpd_held_days=self.dpd_held_days,
             dpd_frozen=self.dpd_frozen_on is not None,
+            recovered=self.recovered,
         )
 
 

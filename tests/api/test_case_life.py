@@ -1,12 +1,14 @@
 """A loan's whole life over HTTP, against the real dev server and PostgreSQL: disputes
-that are upheld."""
+that are upheld, and money after a write-off."""
 
 import asyncio
 
 import asyncpg
 import httpx
 
+from tests.api.conftest import auth
 from tests.api.test_case_lifecycle import open_case, timeline_until
+from tests.api.test_cases import days_ago
 from tests.api.test_commands import accepted_case, assert_rejected, command
 
 
@@ -55,3 +57,64 @@ async def test_upheld_fraud_closes_the_case_as_dispute_upheld(
     assert row["closed_reason"] == "dispute_upheld"
     response = await command(api, loan_id, "payments", {"payment_id": "P-1", "amount": 100})
     assert (response.status_code, response.json()["error"]) == (409, "case_closed")
+
+
+async def closed_view(api: httpx.AsyncClient, loan_id: str) -> dict:
+    for _ in range(200):
+        case = (await api.get(f"/v1/cases/{loan_id}", headers=auth("agent"))).json()
+        if case["status"] == "closed":
+            return case
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"case {loan_id} did not close")
+
+
+async def test_a_payment_after_write_off_is_a_recovery(api: httpx.AsyncClient, pool: asyncpg.Pool):
+    loan_id = await open_case(api, due_date=days_ago(185), principal=50_000, interest=0, fees=0)
+    assert (await closed_view(api, loan_id))["closed_reason"] == "written_off"
+    body = {"payment_id": "R-1", "amount": 20_000}
+    response = await command(api, loan_id, "payments", body, "bank")
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["applied"] is True
+    assert answer["allocation"]["principal"] == 20_000
+    assert (answer["case"]["closed_reason"], answer["case"]["recovered"]) == ("written_off", 20_000)
+    await timeline_until(api, loan_id, "recovery_received")
+    for _ in range(200):
+        row = await pool.fetchrow(
+            "SELECT recovery, to_principal FROM payments WHERE loan_id = $1 AND payment_id = $2",
+            loan_id,
+            "R-1",
+        )
+        stored = await pool.fetchval("SELECT recovered FROM cases WHERE loan_id = $1", loan_id)
+        if row is not None and stored == 20_000:
+            break
+        await asyncio.sleep(0.05)
+    assert row is not None and (row["recovery"], row["to_principal"]) == (True, 20_000)
+    assert stored == 20_000
+
+
+async def test_a_settlement_over_http_forgives_interest_only(api: httpx.AsyncClient):
+    """Once the early stage's 50 % waiver is offered, the waived interest is paid last and
+    the settling payment's allocation names the interest it forgave."""
+    loan_id = await open_case(api, principal=500_000, interest=12_000, fees=0)
+    await timeline_until(api, loan_id, "offer_made")
+    first = await command(api, loan_id, "payments", {"payment_id": "P-1", "amount": 300_000})
+    assert first.json()["allocation"] == {
+        "fees": 0,
+        "interest": 6_000,
+        "principal": 294_000,
+        "excess": 0,
+        "interest_waived": 0,
+    }
+    last = await command(api, loan_id, "payments", {"payment_id": "P-2", "amount": 206_000})
+    assert last.json()["allocation"] == {
+        "fees": 0,
+        "interest": 0,
+        "principal": 206_000,
+        "excess": 0,
+        "interest_waived": 6_000,
+    }
+    assert last.json()["case"]["closed_reason"] == "settled"
+    events = await timeline_until(api, loan_id, "interest_waived")
+    waived = next(e for e in events if e["type"] == "interest_waived")
+    assert (waived["interest"], waived["principal"], waived["fees"]) == (6_000, 0, 0)

@@ -82,9 +82,11 @@ def assert_story_matches_state(view: CaseView, timeline: list[TimelineEvent]) ->
     )
     assert all(n == 1 for n in applied.values()), f"a payment applied twice: {applied}"
     amounts = sum(
-        x["amount"] for e, x in zip(timeline, extra, strict=True) if e.type == "payment_applied"
+        x["amount"]
+        for e, x in zip(timeline, extra, strict=True)
+        if e.type in ("payment_applied", "recovery_received")
     )
-    assert view.paid + view.excess == amounts
+    assert view.paid + view.recovered + view.excess == amounts
 
     opened = kinds.count("dispute_opened")
     # Every resolution that names the dispute's reason ends it, upheld or not; before

@@ -25,7 +25,8 @@ async def post_payment(
     gateway: Gateway,
     respond_async: RespondAsync,
 ) -> PaymentOutcome:
-    """Apply a payment once per `payment_id`, fees → interest → principal.
+    """Apply a payment once per `payment_id`, fees → interest → principal. On a case
+    written off, within its recovery window, it is a recovery (`recovered`), not a 409.
 
     With `Prefer: respond-async` the payment is queued on the case and acknowledged at once
     with 202; it is applied even if no worker is running at that moment.
