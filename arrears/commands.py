@@ -112,3 +112,38 @@ class CommandOutcome(Contract):
 
     accepted: bool
     case: CaseView
+
+
+AdjustmentReason = Literal[
+    "correction", "goodwill", "fee_reversal", "interest_recalculation", "charge", "other"
+]
+
+
+class AdjustBalance(Contract):
+    """The bank changes what is owed for a reason other than a payment: a `credit` lowers
+    one component by `amount` (never below zero), a `debit` raises it. Applied once per
+    `adjustment_id`; `reference` is the bank's own record of it."""
+
+    adjustment_id: OpaqueRef
+    component: Literal["principal", "interest", "fees"]
+    direction: Literal["credit", "debit"]
+    amount: MinorUnits
+    reason: AdjustmentReason
+    reference: OpaqueRef
+
+
+ReversalReason = Literal["returned", "charged_back", "error"]
+
+
+class PaymentReversal(Contract):
+    """The body of a reversal: why the payment did not stand."""
+
+    reason: ReversalReason
+
+
+class ReversePayment(Contract):
+    """A payment the case applied did not stand (returned, charged back, or posted in
+    error): what it paid is owed again, component by component, once per payment_id."""
+
+    payment_id: OpaqueRef
+    reason: ReversalReason

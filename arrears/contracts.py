@@ -23,7 +23,7 @@ Jurisdiction = Literal["CN", "US", "UK", "EU"]
 Channel = Literal["sms", "email", "call"]
 CaseStatus = Literal["open", "closed"]
 Stage = Literal["reminder", "early", "mid", "late", "legal", "write_off"]
-ClosedReason = Literal["paid", "settled", "written_off", "recalled", "dispute_upheld"]
+ClosedReason = Literal["paid", "settled", "written_off", "recalled", "dispute_upheld", "adjusted"]
 RiskTier = Literal["low", "medium", "high"]
 
 
@@ -302,6 +302,15 @@ class PaymentRecord(Contract):
     """Money received after the case was written off (`arrears.workflows.recoveries`)."""
 
 
+class ReversalRecord(Contract):
+    """A payment that did not stand: `payment_id` of the case, why, and when it was
+    reversed (UTC)."""
+
+    payment_id: str
+    reason: str
+    reversed_at: datetime
+
+
 class RecordedEvent(Contract):
     """A timeline event with its position in the case's timeline (its audit sequence)."""
 
@@ -322,3 +331,4 @@ class CaseSync(Contract):
     customer: Customer | None = None
     payments: list[PaymentRecord] = []
     events: list[RecordedEvent] = []
+    reversals: list[ReversalRecord] = []

@@ -30,4 +30,6 @@ class CaseStore:
             )
             for payment in sync.payments:
                 await payments.create_payment(conn, loan_id=loan_id, payment=payment)
+            for reversal in sync.reversals:
+                await payments.update_reversal(conn, loan_id=loan_id, reversal=reversal)
             await audit.append_events(conn, loan_id=loan_id, events=sync.events)

@@ -18,6 +18,7 @@ from arrears import ids
 from arrears.api.failures import TEMPORAL_FAILURES, CaseFailures
 from arrears.api.search import CasePage, CaseSearch, list_page
 from arrears.commands import (
+    AdjustBalance,
     AgreePlan,
     CeaseContact,
     CommandOutcome,
@@ -27,6 +28,7 @@ from arrears.commands import (
     RecordContactOutcome,
     ReportHardship,
     ResolveDispute,
+    ReversePayment,
     StrategyMigration,
 )
 from arrears.contracts import (
@@ -165,6 +167,12 @@ class CaseGateway:
             )
         migration = StrategyMigration(strategy=self._strategy, change_ref=command.change_ref)
         return await self._update(loan_id, CollectionCase.migrate_strategy, migration)
+
+    async def adjust_balance(self, loan_id: str, command: AdjustBalance) -> CommandOutcome:
+        return await self._update(loan_id, CollectionCase.adjust_balance, command)
+
+    async def reverse_payment(self, loan_id: str, command: ReversePayment) -> CommandOutcome:
+        return await self._update(loan_id, CollectionCase.reverse_payment, command)
 
     async def list_cases(self, search: CaseSearch) -> CasePage:
         """One page of cases from visibility (eventually consistent), in its default order."""

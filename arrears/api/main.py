@@ -9,7 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from arrears import __version__
 from arrears.api import errors
 from arrears.api.gateway import CaseGateway
-from arrears.api.routes import cases, codec, commands, health, payments
+from arrears.api.routes import cases, codec, commands, health, ledger, payments
 from arrears.codec import EncryptionCodec
 from arrears.settings import Settings
 from arrears.temporal import connect, require_search_attributes
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(cases.router)
     v1.include_router(payments.router)
     v1.include_router(commands.router)
+    v1.include_router(ledger.router)
     v1.include_router(codec.router)
     app.include_router(health.router)
     app.include_router(v1)

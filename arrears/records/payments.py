@@ -2,7 +2,7 @@
 
 import asyncpg
 
-from arrears.contracts import PaymentRecord
+from arrears.contracts import PaymentRecord, ReversalRecord
 
 
 async def create_payment(conn: asyncpg.Connection, *, loan_id: str, payment: PaymentRecord) -> bool:
@@ -33,4 +33,20 @@ async def create_payment(conn: asyncpg.Connection, *, loan_id: str, payment: Pay
 async def list_payments(conn: asyncpg.Connection, *, loan_id: str) -> list[asyncpg.Record]:
     return await conn.fetch(
         "SELECT * FROM payments WHERE loan_id = $1 ORDER BY applied_at, payment_id", loan_id
+    )
+
+
+async def update_reversal(
+    conn: asyncpg.Connection, *, loan_id: str, reversal: ReversalRecord
+) -> None:
+    """Mark a payment reversed, once: a repeat keeps the first reversal's time and reason."""
+    await conn.execute(
+        """
+        UPDATE payments SET reversed_at = $3, reversal_reason = $4
+        WHERE loan_id = $1 AND payment_id = $2 AND reversed_at IS NULL
+        """,
+        loan_id,
+        reversal.payment_id,
+        reversal.reversed_at,
+        reversal.reason,
     )

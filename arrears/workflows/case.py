@@ -52,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
     from arrears.workflows.door import settle_waiting
     from arrears.workflows.effects import CaseEffects
     from arrears.workflows.foundation import FoundationSteps
+    from arrears.workflows.ledger_handlers import LedgerChangeHandlers
     from arrears.workflows.recoveries import RECOVERY_WINDOW, takes_recovery
     from arrears.workflows.strategy_steps import StrategySteps
     from arrears.workflows.turns import StrategyTurns
@@ -78,7 +79,7 @@ SETTLE_BY_COMPONENT = "settle-by-component"
 
 
 @workflow.defn(name="CollectionCase")
-class CollectionCase:
+class CollectionCase(LedgerChangeHandlers):
     @workflow.init
     def __init__(self, start: CaseStart) -> None:
         self._state = start.carried or CaseState.open(

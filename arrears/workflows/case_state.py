@@ -25,6 +25,7 @@ from arrears.contracts import (
     Plan,
     Promise,
     RecordedEvent,
+    ReversalRecord,
     RiskScore,
     RiskTier,
     Stage,
@@ -91,6 +92,11 @@ class CaseState(CaseCommands, BaseModel):
     dpd_frozen_on: date | None = None
     """The customer-local day DPD froze, while a plan performs under `frozen`."""
     recovered: int = 0
+    applied_payments: dict[str, PaymentRecord] = Field(default_factory=dict)
+    """Each payment applied, by payment_id, as it was allocated: what a reversal puts back."""
+    reversed_payments: set[str] = Field(default_factory=set)
+    unsynced_reversals: list[ReversalRecord] = Field(default_factory=list)
+    adjustment_ids: set[str] = Field(default_factory=set)
     takes_recoveries: bool = False
     """Set by runs that linger after a write-off to take recoveries (`recoveries`)."""
     recovery_until: UtcDatetime | None = None
@@ -216,17 +222,17 @@ class CaseState(CaseCommands, BaseModel):
             allocation = allocation.model_copy(update={"interest_waived": forgiven})
         self.paid += payment.amount - allocation.excess
         self.excess += allocation.excess
-        self.unsynced_payments.append(
-            PaymentRecord(
-                payment_id=payment.payment_id,
-                amount=payment.amount,
-                currency=self.opening.currency,
-                allocation=allocation,
-                paid_at=payment.paid_at,
-                applied_at=now,
-                via=via,
-            )
+        record = PaymentRecord(
+            payment_id=payment.payment_id,
+            amount=payment.amount,
+            currency=self.opening.currency,
+            allocation=allocation,
+            paid_at=payment.paid_at,
+            applied_at=now,
+            via=via,
         )
+        self.unsynced_payments.append(record)
+        self.applied_payments[payment.payment_id] = record
         self.record(
             now,
             "payment_applied",

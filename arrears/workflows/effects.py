@@ -42,6 +42,7 @@ class CaseEffects:
         """Write everything new about the case to Postgres in one idempotent activity."""
         state = self._state
         payments = list(state.unsynced_payments)
+        reversals = list(state.unsynced_reversals)
         events = state.unsynced_events()
         if not events and not payments and self._customer_synced:
             return
@@ -54,12 +55,14 @@ class CaseEffects:
                 customer=None if self._customer_synced else state.opening.customer,
                 payments=payments,
                 events=events,
+                reversals=reversals,
             ),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=PATIENT,
         )
         self._customer_synced = True
         del state.unsynced_payments[: len(payments)]
+        del state.unsynced_reversals[: len(reversals)]
         state.synced_events += len(events)
 
     async def score(self) -> RiskScore:

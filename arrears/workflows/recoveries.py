@@ -42,18 +42,18 @@ def take_recovery(
     state.ledger, allocation = apply_payment(state.ledger, payment.amount)
     state.recovered += payment.amount - allocation.excess
     state.excess += allocation.excess
-    state.unsynced_payments.append(
-        PaymentRecord(
-            payment_id=payment.payment_id,
-            amount=payment.amount,
-            currency=state.opening.currency,
-            allocation=allocation,
-            paid_at=payment.paid_at,
-            applied_at=now,
-            via=via,
-            recovery=True,
-        )
+    record = PaymentRecord(
+        payment_id=payment.payment_id,
+        amount=payment.amount,
+        currency=state.opening.currency,
+        allocation=allocation,
+        paid_at=payment.paid_at,
+        applied_at=now,
+        via=via,
+        recovery=True,
     )
+    state.unsynced_payments.append(record)
+    state.applied_payments[payment.payment_id] = record
     state.record(
         now,
         "recovery_received",

@@ -118,3 +118,70 @@ async def test_a_settlement_over_http_forgives_interest_only(api: httpx.AsyncCli
     events = await timeline_until(api, loan_id, "interest_waived")
     waived = next(e for e in events if e["type"] == "interest_waived")
     assert (waived["interest"], waived["principal"], waived["fees"]) == (6_000, 0, 0)
+
+
+def adjustment(adjustment_id: str, component: str, direction: str, amount: int) -> dict:
+    return {
+        "adjustment_id": adjustment_id,
+        "component": component,
+        "direction": direction,
+        "amount": amount,
+        "reason": "correction",
+        "reference": f"REF-{adjustment_id}",
+    }
+
+
+async def test_the_bank_adjusts_a_balance_once_per_adjustment_id(api: httpx.AsyncClient):
+    loan_id = await open_case(api, principal=500_000, interest=12_000, fees=3_000)
+    body = adjustment("A-1", "fees", "credit", 3_000)
+    assert (await command(api, loan_id, "adjustments", body, "agent")).status_code == 403
+    case = await accepted_case(await command(api, loan_id, "adjustments", body, "bank"))
+    assert case["balance"]["fees"] == 0
+    repeat = await command(api, loan_id, "adjustments", body, "bank")
+    assert repeat.status_code == 200 and repeat.json()["accepted"] is False
+    assert_rejected(
+        await command(api, loan_id, "adjustments", adjustment("A-2", "fees", "credit", 1), "bank"),
+        "adjustment_too_large",
+        "below zero",
+    )
+    bad = {**adjustment("A-3", "fees", "credit", 1), "direction": "sideways"}
+    response = await command(api, loan_id, "adjustments", bad, "bank")
+    assert response.status_code == 422 and "direction" in response.text
+    await timeline_until(api, loan_id, "balance_adjusted")
+    cleared = [
+        adjustment("A-4", "interest", "credit", 12_000),
+        adjustment("A-5", "principal", "credit", 500_000),
+    ]
+    for body in cleared:
+        case = await accepted_case(await command(api, loan_id, "adjustments", body, "admin"))
+    assert (case["status"], case["closed_reason"]) == ("closed", "adjusted")
+
+
+async def test_a_reversed_payment_is_owed_again_and_stored_as_reversed(
+    api: httpx.AsyncClient, pool: asyncpg.Pool
+):
+    loan_id = await open_case(api, principal=500_000, interest=12_000, fees=3_000)
+    paid = await command(api, loan_id, "payments", {"payment_id": "P-1", "amount": 20_000}, "bank")
+    assert paid.status_code == 200, paid.text
+    reversal = {"reason": "returned"}
+    assert_rejected(
+        await command(api, loan_id, "payments/P-9/reversal", reversal, "bank"),
+        "payment_not_found",
+        "P-9",
+    )
+    reversed_ = await command(api, loan_id, "payments/P-1/reversal", reversal, "bank")
+    case = await accepted_case(reversed_)
+    assert case["balance"]["total"] == 515_000 and case["paid"] == 0
+    card = await command(api, loan_id, "payments/4111111111111111/reversal", reversal, "bank")
+    assert card.status_code == 422 and "payment_id" in card.text
+    bad = await command(api, loan_id, "payments/P-1/reversal", {"reason": "bounced"}, "bank")
+    assert bad.status_code == 422 and "reason" in bad.text
+    await timeline_until(api, loan_id, "payment_reversed")
+    for _ in range(200):
+        row = await pool.fetchrow(
+            "SELECT reversal_reason, reversed_at FROM payments WHERE loan_id = $1", loan_id
+        )
+        if row is not None and row["reversal_reason"] is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert row["reversal_reason"] == "returned" and row["reversed_at"] is not None

@@ -86,7 +86,10 @@ def assert_story_matches_state(view: CaseView, timeline: list[TimelineEvent]) ->
         for e, x in zip(timeline, extra, strict=True)
         if e.type in ("payment_applied", "recovery_received")
     )
-    assert view.paid + view.recovered + view.excess == amounts
+    reversed_ = sum(
+        x["amount"] for e, x in zip(timeline, extra, strict=True) if e.type == "payment_reversed"
+    )
+    assert view.paid + view.recovered + view.excess == amounts - reversed_
 
     opened = kinds.count("dispute_opened")
     # Every resolution that names the dispute's reason ends it, upheld or not; before
