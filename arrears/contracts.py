@@ -159,6 +159,9 @@ class CaseView(Contract):
     """DPD stands still now: a plan performs under a strategy that freezes DPD."""
     recovered: int = 0
     """Received after the write-off and applied to the written-off balance (recoveries)."""
+    episode: int = 1
+    """Which case of the loan this is: 1 for its first, 2 once it cured and fell behind
+    again, and so on."""
 
 
 class Payment(Contract):

@@ -17,10 +17,10 @@ class CaseStore:
     async def sync_case(self, sync: CaseSync) -> None:
         """Write the case row, new payments and new timeline events in one transaction.
 
-        Idempotent: payments are keyed by (loan, payment_id) and events by (loan, seq), so
-        a retry after a lost acknowledgement writes nothing twice.
+        Idempotent: payments are keyed by (loan, episode, payment_id) and events by (loan,
+        episode, seq), so a retry after a lost acknowledgement writes nothing twice.
         """
-        loan_id = sync.view.loan_id
+        loan_id, episode = sync.view.loan_id, sync.view.episode
         async with self._pool.acquire() as conn, conn.transaction():
             if sync.customer is not None:
                 await cases.upsert_customer(conn, customer=sync.customer)
@@ -29,7 +29,11 @@ class CaseStore:
                 conn, view=sync.view, customer_id=sync.customer_id, jurisdiction=sync.jurisdiction
             )
             for payment in sync.payments:
-                await payments.create_payment(conn, loan_id=loan_id, payment=payment)
+                await payments.create_payment(
+                    conn, loan_id=loan_id, payment=payment, episode=episode
+                )
             for reversal in sync.reversals:
-                await payments.update_reversal(conn, loan_id=loan_id, reversal=reversal)
-            await audit.append_events(conn, loan_id=loan_id, events=sync.events)
+                await payments.update_reversal(
+                    conn, loan_id=loan_id, reversal=reversal, episode=episode
+                )
+            await audit.append_events(conn, loan_id=loan_id, events=sync.events, episode=episode)

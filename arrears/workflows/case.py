@@ -83,7 +83,7 @@ class CollectionCase(LedgerChangeHandlers):
     @workflow.init
     def __init__(self, start: CaseStart) -> None:
         self._state = start.carried or CaseState.open(
-            start.opening, start.received_at, start.strategy
+            start.opening, start.received_at, start.strategy, episode=start.episode
         )
         self._effects = CaseEffects(self._state, customer_synced=start.carried is not None)
         self._strategy_steps = StrategySteps(self._state, self._effects)

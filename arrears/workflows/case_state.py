@@ -91,6 +91,9 @@ class CaseState(CaseCommands, BaseModel):
     """Days not counted in DPD: those a plan performed under `dpd_during_plan: frozen`."""
     dpd_frozen_on: date | None = None
     """The customer-local day DPD froze, while a plan performs under `frozen`."""
+    episode: int = 1
+    """Which case of the loan this is: a loan that cured and fell behind again gets a new
+    case, the next episode of the same workflow id."""
     recovered: int = 0
     applied_payments: dict[str, PaymentRecord] = Field(default_factory=dict)
     """Each payment applied, by payment_id, as it was allocated: what a reversal puts back."""
@@ -113,7 +116,12 @@ class CaseState(CaseCommands, BaseModel):
 
     @classmethod
     def open(
-        cls, opening: CaseOpening, now: datetime, strategy: Strategy | None = None
+        cls,
+        opening: CaseOpening,
+        now: datetime,
+        strategy: Strategy | None = None,
+        *,
+        episode: int = 1,
     ) -> "CaseState":
         dpd = calendar.days_past_due(opening.due_date, now, opening.customer.timezone)
         stage = rules.stage_for(strategy, dpd) if strategy else stage_for(dpd)
@@ -125,9 +133,12 @@ class CaseState(CaseCommands, BaseModel):
             dpd=dpd,
             stage=stage,
             stage_entered_on=calendar.local_date(now, opening.customer.timezone),
+            episode=episode,
         )
         state.next_action = NextAction(kind="score_risk", at=now)
         extra = {"strategy": strategy.version} if strategy else {}
+        if episode > 1:
+            extra["episode"] = episode
         state.record(now, "case_opened", stage=state.stage, dpd=dpd, **extra)
         return state
 
@@ -136,6 +147,13 @@ class CaseState(CaseCommands, BaseModel):
     @property
     def loan_id(self) -> str:
         return self.opening.loan_id
+
+    @property
+    def case_key(self) -> str:
+        """The case's prefix for idempotency keys of its contacts and hand-offs: the loan,
+        and from a loan's second case (`episode`) on, the episode, so that a new case's
+        reminders are not taken for the old case's, already sent."""
+        return self.loan_id if self.episode == 1 else f"{self.loan_id}~{self.episode}"
 
     @property
     def tz(self) -> str:
@@ -439,6 +457,7 @@ class CaseState(CaseCommands, BaseModel):
             dpd_held_days=self.dpd_held_days,
             dpd_frozen=self.dpd_frozen_on is not None,
             recovered=self.recovered,
+            episode=self.episode,
         )
 
 
@@ -451,3 +470,5 @@ class CaseStart(BaseModel):
     received_at: UtcDatetime
     strategy: Strategy | None = None
     carried: CaseState | None = None
+    episode: int = 1
+    """Which case of the loan this is (`CaseState.episode`); 1 for its first."""

@@ -111,7 +111,7 @@ class CaseEffects:
         await workflow.execute_activity_method(
             Escalations.hand_off,
             HandOff(
-                idempotency_key=f"{state.loan_id}:{step}",
+                idempotency_key=f"{state.case_key}:{step}",
                 loan_id=state.loan_id,
                 customer_id=state.opening.customer.customer_id,
                 step=step,
