@@ -6,10 +6,10 @@ and changes nothing (an update validator calls it); the matching function applie
 command, records it on the timeline and returns whether it changed the case.
 
 - An adjustment (`AdjustBalance`) credits or debits one component, once per
-  `adjustment_id` (a repeat changes nothing). A credit never takes a component below zero
-  (`AdjustmentTooLarge`); a credit that leaves nothing owed closes the case `adjusted`
-  (the balance was cleared by the bank's books, not by money: not a cure). Offers are made
-  again on the new balance.
+  `adjustment_id` (a repeat changes nothing). A credit never takes a component below zero,
+  nor a debit the balance beyond `MAX_MINOR_UNITS` (`AdjustmentTooLarge`); a credit that
+  leaves nothing owed closes the case `adjusted` (the balance was cleared by the bank's
+  books, not by money: not a cure). Offers are made again on the new balance.
 - A reversal (`ReversePayment`) puts back exactly what the payment paid, component by
   component, and takes back its excess (nothing is owed back for money that did not
   stand); `paid` (or `recovered`, for a recovery) goes down by what it paid. Once per
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from arrears.commands import AdjustBalance, ReversePayment
 from arrears.contracts import ReversalRecord
+from arrears.fields import MAX_MINOR_UNITS
 from arrears.workflows.case_commands import CommandRejected
 from arrears.workflows.money import Ledger
 from arrears.workflows.recoveries import takes_recovery
@@ -42,6 +43,11 @@ def check_adjustment(state: "CaseState", command: AdjustBalance) -> None:
             "AdjustmentTooLarge",
             f"amount: a credit of {command.amount} would take {command.component} "
             f"({owed}) below zero",
+        )
+    if command.direction == "debit" and state.ledger.total + command.amount > MAX_MINOR_UNITS:
+        raise CommandRejected(
+            "AdjustmentTooLarge",
+            f"amount: a debit of {command.amount} would take the balance beyond {MAX_MINOR_UNITS}",
         )
 
 

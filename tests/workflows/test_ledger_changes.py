@@ -6,6 +6,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from arrears.commands import AdjustBalance, ReversePayment
 from arrears.contracts import Payment
+from arrears.fields import MAX_MINOR_UNITS
 from arrears.workflows.case import CollectionCase
 from tests.workflows.harness import CaseRunner
 from tests.workflows.story import assert_case_is_sound
@@ -48,6 +49,10 @@ async def test_adjustments_credit_and_debit_one_component_once(runner: CaseRunne
         assert not again.accepted and again.case.balance.total == 512_000
         too_much = adjustment("A-2", "interest", "credit", 12_001)
         assert await refused(handle, CollectionCase.adjust_balance, too_much) == (
+            "AdjustmentTooLarge"
+        )
+        beyond = adjustment("A-4", "principal", "debit", MAX_MINOR_UNITS)
+        assert await refused(handle, CollectionCase.adjust_balance, beyond) == (
             "AdjustmentTooLarge"
         )
         charged = await handle.execute_update(
