@@ -38,7 +38,7 @@ from arrears.workflows.case_commands import CaseCommands
 from arrears.workflows.ladder import stage_for
 from arrears.workflows.money import Ledger, apply_payment
 from arrears.workflows.recoveries import take_recovery, takes_recovery
-from arrears.workflows.settlement import held_interest, interest_forgiven
+from arrears.workflows.settlement import held_interest, interest_forgiven, settle
 
 
 class PendingContact(BaseModel):
@@ -282,19 +282,7 @@ class CaseState(CaseCommands, BaseModel):
             self.close(now, "paid")
         elif self.settles_by_component:
             if forgiven:
-                self.waived += forgiven
-                self.ledger = Ledger(principal=0, interest=0, fees=0)
-                self.record(
-                    now,
-                    "interest_waived",
-                    amount=forgiven,
-                    interest=forgiven,
-                    principal=0,
-                    fees=0,
-                    rule="offers.interest_waiver",
-                    **self._version(),
-                )
-                self.close(now, "settled")
+                settle(self, forgiven, now)
         elif 0 < self.ledger.total <= self.waiver_offered:
             # The customer paid everything but the interest the offer forgives.
             waived = self.ledger.total

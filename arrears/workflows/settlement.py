@@ -8,7 +8,13 @@ owed, and the settlement forgives that interest. Principal and fees are never fo
 it: interest the customer has already paid cannot be waived again out of principal.
 """
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from arrears.workflows.money import Ledger
+
+if TYPE_CHECKING:
+    from arrears.workflows.case_state import CaseState
 
 
 def held_interest(ledger: Ledger, waiver_offered: int) -> int:
@@ -23,3 +29,21 @@ def interest_forgiven(ledger: Ledger, waiver_offered: int) -> int:
     if ledger.principal or ledger.fees or not 0 < ledger.interest <= waiver_offered:
         return 0
     return ledger.interest
+
+
+def settle(state: "CaseState", forgiven: int, now: datetime) -> None:
+    """Forgive `forgiven` (`interest_forgiven`, all that is owed) and close the case
+    `settled`; the event names what each component gave up."""
+    state.waived += forgiven
+    state.ledger = Ledger(principal=0, interest=0, fees=0)
+    state.record(
+        now,
+        "interest_waived",
+        amount=forgiven,
+        interest=forgiven,
+        principal=0,
+        fees=0,
+        rule="offers.interest_waiver",
+        **state._version(),
+    )
+    state.close(now, "settled")
