@@ -15,6 +15,10 @@ Three checks, each independent of the others' sources:
    `audit_events`: an event the workflow recorded but whose `sync_case` has not completed
    (PostgreSQL down, a sync that keeps failing) leaves the check **pending**, not holding.
 
+A loan that cured and fell behind again has had several cases (episodes) under the same
+workflow id: each is checked on its own, its runs against its own audit chain, and the
+report covers them all (problems of a later episode name it).
+
 The verdict is `holds` (all three hold), `fails` (one does not) or `pending` (nothing is
 wrong yet, but events the workflow recorded have not all reached PostgreSQL: audit again
 once its syncs complete). The report names the first problems of each check; it carries no
@@ -44,6 +48,7 @@ from arrears.contracts import CaseSync, TimelineEvent
 from arrears.errors import CaseNotFoundError
 from arrears.records import audit
 from arrears.workflows.case import CollectionCase
+from arrears.workflows.case_state import CaseStart
 
 SYNC_ACTIVITY = "sync_case"
 _DECIDED = "workflow_task_completed_event_attributes"
@@ -65,6 +70,10 @@ class AuditReport:
     chain_rows: int = 0
     chain_break: int | None = None
     """The sequence number of the first row that breaks the hash chain."""
+    chain_break_episode: int | None = None
+    """The episode whose chain breaks at `chain_break`."""
+    episodes: list[int] = field(default_factory=list)
+    """The loan's cases audited, by episode number."""
     recorded_by_workflow: int = 0
     """Events the workflow's completed `sync_case` activities recorded."""
     timeline_events: int | None = None
@@ -99,6 +108,8 @@ class AuditReport:
             "replay_failures": self.replay_failures,
             "chain_rows": self.chain_rows,
             "chain_break": self.chain_break,
+            "chain_break_episode": self.chain_break_episode,
+            "episodes": self.episodes,
             "recorded_by_workflow": self.recorded_by_workflow,
             "timeline_events": self.timeline_events,
             "disagreements": self.disagreements,
@@ -135,12 +146,38 @@ async def audit_case(client: Client, pool: asyncpg.Pool, loan_id: str) -> AuditR
 async def audit_histories(
     client: Client, pool: asyncpg.Pool, loan_id: str, histories: list[WorkflowHistory]
 ) -> AuditReport:
-    """Run the three checks on `histories`, every run of the case of `loan_id`."""
+    """Run the three checks on `histories`, every run of the case of `loan_id`, episode by
+    episode."""
     report = AuditReport(loan_id=loan_id)
     instances = _ReplayedInstances()
     replayer = Replayer(
         workflows=[CollectionCase], data_converter=client.data_converter, interceptors=[instances]
     )
+    by_episode: dict[int, list[WorkflowHistory]] = {}
+    for history in histories:
+        by_episode.setdefault(await _episode_of(client, history), []).append(history)
+    async with pool.acquire() as conn:
+        stored_episodes = await audit.list_episodes(conn, loan_id=loan_id)
+    for episode in sorted(by_episode.keys() | set(stored_episodes)):
+        report.episodes.append(episode)
+        await _audit_episode(
+            report, client, pool, replayer, instances, episode, by_episode.get(episode, [])
+        )
+    if report.pending:
+        report.sync_retrying = await _sync_retrying(client, loan_id)
+    return report
+
+
+async def _audit_episode(
+    report: AuditReport,
+    client: Client,
+    pool: asyncpg.Pool,
+    replayer: Replayer,
+    instances: "_ReplayedInstances",
+    episode: int,
+    histories: list[WorkflowHistory],
+) -> None:
+    """The three checks on one case of the loan, added to `report`."""
     timeline: dict[int, dict[str, Any]] | None = None
     for history in histories:
         run_id = history.run_id
@@ -166,17 +203,28 @@ async def audit_histories(
             continue
         timeline = instances.timeline(run_id)
     recorded = await _recorded_by_workflow(client, histories)
-    report.recorded_by_workflow = len(recorded)
-    report.timeline_events = len(timeline) if timeline is not None else None
+    report.recorded_by_workflow += len(recorded)
+    if timeline is not None:
+        report.timeline_events = (report.timeline_events or 0) + len(timeline)
     async with pool.acquire() as conn:
-        rows = await audit.list_events(conn, loan_id=loan_id)
-    report.chain_rows = len(rows)
-    report.chain_break = audit.first_break(rows)
+        rows = await audit.list_events(conn, loan_id=report.loan_id, episode=episode)
+    report.chain_rows += len(rows)
+    broken = audit.first_break(rows)
+    if broken is not None and report.chain_break is None:
+        report.chain_break, report.chain_break_episode = broken, episode
     stored = {row["seq"]: row["body"] for row in rows}
-    report.disagreements, report.pending = _compare(recorded, timeline or {}, stored)
-    if report.pending:
-        report.sync_retrying = await _sync_retrying(client, loan_id)
-    return report
+    disagreements, pending = _compare(recorded, timeline or {}, stored)
+    # The first case's problems read as before; a later one's name their episode.
+    prefix = f"episode {episode}, " if episode > 1 else ""
+    report.disagreements += [prefix + problem for problem in disagreements]
+    report.pending += [prefix + problem for problem in pending]
+
+
+async def _episode_of(client: Client, history: WorkflowHistory) -> int:
+    """The episode a run belongs to, from its input (a continued run carries it)."""
+    started = history.events[0].workflow_execution_started_event_attributes
+    (start,) = await client.data_converter.decode(list(started.input.payloads), [CaseStart])
+    return start.carried.episode if start.carried is not None else start.episode
 
 
 class _ReplayedInstances(Interceptor):

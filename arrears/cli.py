@@ -245,12 +245,16 @@ def _show_audit(report: "AuditReport") -> None:
     console.print(
         f"case {report.loan_id}: {len(report.runs)} run(s), {report.history_events} history events"
     )
+    if len(report.episodes) > 1:
+        console.print(f"  {len(report.episodes)} cases of the loan (episodes), each checked")
     console.print(f"replay against this code: {verdict(not report.replay_failures)}")
     for run_id, why in report.replay_failures.items():
         console.print(f"  run {run_id}: {why}", soft_wrap=True)
     console.print(f"audit chain of {report.chain_rows} rows: {verdict(report.chain_break is None)}")
     if report.chain_break is not None:
-        console.print(f"  first broken at seq {report.chain_break}")
+        episode = report.chain_break_episode
+        where = f" of episode {episode}" if episode is not None and episode > 1 else ""
+        console.print(f"  first broken at seq {report.chain_break}{where}")
     agreement = verdict(not report.disagreements)
     if not report.disagreements and report.pending:
         agreement = "[yellow]PENDING[/yellow]"

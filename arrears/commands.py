@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from arrears.contracts import CaseView, Channel, Contract
+from arrears.contracts import Amounts, CaseView, Channel, Contract
 from arrears.fields import MinorUnits, OpaqueRef
 from arrears.strategy import Strategy
 from arrears.strategy.model import VERSION_PATTERN
@@ -62,10 +62,14 @@ class OpenDispute(Contract):
 
 
 class ResolveDispute(Contract):
-    """`rejected`: the debt stands and collection resumes. `upheld`: the bank must recall
-    or correct the case; collection stays stopped until it does."""
+    """`rejected`: the debt stands and collection resumes. `upheld`: the customer was
+    right. An upheld `amount_wrong` dispute needs `corrected`, the amounts owed in truth
+    (never more than the balance), and collection resumes on them; an upheld `not_my_debt`,
+    `fraud` or `already_paid` dispute closes the case as `dispute_upheld`; `other` does
+    either, by whether `corrected` is given. See `arrears.workflows.dispute_outcomes`."""
 
     outcome: Literal["rejected", "upheld"]
+    corrected: Amounts | None = None
 
 
 class CeaseContact(Contract):
@@ -108,3 +112,38 @@ class CommandOutcome(Contract):
 
     accepted: bool
     case: CaseView
+
+
+AdjustmentReason = Literal[
+    "correction", "goodwill", "fee_reversal", "interest_recalculation", "charge", "other"
+]
+
+
+class AdjustBalance(Contract):
+    """The bank changes what is owed for a reason other than a payment: a `credit` lowers
+    one component by `amount` (never below zero), a `debit` raises it. Applied once per
+    `adjustment_id`; `reference` is the bank's own record of it."""
+
+    adjustment_id: OpaqueRef
+    component: Literal["principal", "interest", "fees"]
+    direction: Literal["credit", "debit"]
+    amount: MinorUnits
+    reason: AdjustmentReason
+    reference: OpaqueRef
+
+
+ReversalReason = Literal["returned", "charged_back", "error"]
+
+
+class PaymentReversal(Contract):
+    """The body of a reversal: why the payment did not stand."""
+
+    reason: ReversalReason
+
+
+class ReversePayment(Contract):
+    """A payment the case applied did not stand (returned, charged back, or posted in
+    error): what it paid is owed again, component by component, once per payment_id."""
+
+    payment_id: OpaqueRef
+    reason: ReversalReason

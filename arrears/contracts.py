@@ -23,7 +23,7 @@ Jurisdiction = Literal["CN", "US", "UK", "EU"]
 Channel = Literal["sms", "email", "call"]
 CaseStatus = Literal["open", "closed"]
 Stage = Literal["reminder", "early", "mid", "late", "legal", "write_off"]
-ClosedReason = Literal["paid", "settled", "written_off", "recalled"]
+ClosedReason = Literal["paid", "settled", "written_off", "recalled", "dispute_upheld", "adjusted"]
 RiskTier = Literal["low", "medium", "high"]
 
 
@@ -187,6 +187,11 @@ class CaseView(Contract):
     """Days not counted in DPD: those a plan performed while the strategy froze DPD."""
     dpd_frozen: bool = False
     """DPD stands still now: a plan performs under a strategy that freezes DPD."""
+    recovered: int = 0
+    """Received after the write-off and applied to the written-off balance (recoveries)."""
+    episode: int = 1
+    """Which case of the loan this is: 1 for its first, 2 once it cured and fell behind
+    again, and so on."""
 
 
 class Payment(Contract):
@@ -199,12 +204,15 @@ class Payment(Contract):
 
 
 class Allocation(Contract):
-    """How a payment was split by the waterfall fees → interest → principal."""
+    """How a payment was split by the waterfall fees → interest → principal, in minor
+    units. `interest_waived` is interest a settlement forgave along with this payment
+    (the interest waiver offer it completed): paid and forgiven together clear the case."""
 
     fees: int = 0
     interest: int = 0
     principal: int = 0
     excess: int = 0
+    interest_waived: int = 0
 
 
 class PaymentOutcome(Contract):
@@ -329,6 +337,17 @@ class PaymentRecord(Contract):
     paid_at: datetime | None
     applied_at: datetime
     via: Literal["signal", "update"]
+    recovery: bool = False
+    """Money received after the case was written off (`arrears.workflows.recoveries`)."""
+
+
+class ReversalRecord(Contract):
+    """A payment that did not stand: `payment_id` of the case, why, and when it was
+    reversed (UTC)."""
+
+    payment_id: str
+    reason: str
+    reversed_at: datetime
 
 
 class RecordedEvent(Contract):
@@ -351,3 +370,4 @@ class CaseSync(Contract):
     customer: Customer | None = None
     payments: list[PaymentRecord] = []
     events: list[RecordedEvent] = []
+    reversals: list[ReversalRecord] = []

@@ -107,13 +107,16 @@ class RolloutReport:
 
 
 def cases_on_version(version: str) -> str:
-    """The visibility query for the running cases that follow strategy `version`.
-    `ValueError` if `version` is not a strategy version (it goes into the query)."""
+    """The visibility query for the running cases that follow strategy `version`, less
+    those closed (a written-off case's run lingers to take recoveries; it has no strategy
+    to follow any more). `ValueError` if `version` is not a strategy version (it goes into
+    the query)."""
     if not re.fullmatch(VERSION_PATTERN, version):
         raise ValueError(f"not a strategy version: {version!r}")
     return (
         f'WorkflowType = "CollectionCase" AND ExecutionStatus = "Running"'
         f' AND {ids.STRATEGY.name} = "{version}"'
+        f' AND ({ids.STATUS.name} IS NULL OR {ids.STATUS.name} != "closed")'
     )
 
 

@@ -10,12 +10,15 @@ import pytest
 
 from arrears.api.main import create_app
 from arrears.commands import (
+    AdjustBalance,
+    AdjustmentReason,
     AgreePlan,
     ContactResult,
     DelinquencyReason,
     HardshipReason,
     OpenDispute,
     ResolveDispute,
+    ReversalReason,
 )
 from arrears.contracts import (
     CaseStatus,
@@ -59,6 +62,10 @@ ROWS: dict[str, set[str]] = {
     "contact outcome": _values(ContactResult),
     "delinquency reason": _values(DelinquencyReason),
     "customer fact": _values(FactName),
+    "adjustment component": _values(AdjustBalance.model_fields["component"].annotation),
+    "adjustment direction": _values(AdjustBalance.model_fields["direction"].annotation),
+    "adjustment reason": _values(AdjustmentReason),
+    "reversal reason": _values(ReversalReason),
 }
 
 

@@ -18,15 +18,15 @@ class CaseStore:
     async def sync_case(self, sync: CaseSync) -> Customer | None:
         """Write the case row, new payments and new timeline events in one transaction.
 
-        Idempotent: payments are keyed by (loan, payment_id) and events by (loan, seq), so
-        a retry after a lost acknowledgement writes nothing twice.
+        Idempotent: payments are keyed by (loan, episode, payment_id) and events by (loan,
+        episode, seq), so a retry after a lost acknowledgement writes nothing twice.
 
         The first sync (`customer` given) creates the customer's row if absent, never
         overwriting it, and returns the stored facts when they differ from the case's: the
         case follows them (a `CustomerUpdate` that ran while the case opened did not yet
         see it among the customer's open cases). Otherwise None.
         """
-        loan_id = sync.view.loan_id
+        loan_id, episode = sync.view.loan_id, sync.view.episode
         stored: Customer | None = None
         async with self._pool.acquire() as conn, conn.transaction():
             if sync.customer is not None:
@@ -43,8 +43,14 @@ class CaseStore:
                 conn, view=sync.view, customer_id=sync.customer_id, jurisdiction=sync.jurisdiction
             )
             for payment in sync.payments:
-                await payments.create_payment(conn, loan_id=loan_id, payment=payment)
-            await audit.append_events(conn, loan_id=loan_id, events=sync.events)
+                await payments.create_payment(
+                    conn, loan_id=loan_id, payment=payment, episode=episode
+                )
+            for reversal in sync.reversals:
+                await payments.update_reversal(
+                    conn, loan_id=loan_id, reversal=reversal, episode=episode
+                )
+            await audit.append_events(conn, loan_id=loan_id, events=sync.events, episode=episode)
         if stored is None or sync.customer is None:
             return None
         return stored if differing_facts(stored, sync.customer) else None

@@ -19,6 +19,7 @@ from arrears import idempotency, ids
 from arrears.api.failures import TEMPORAL_FAILURES, CaseFailures
 from arrears.api.search import CasePage, CaseSearch, list_page
 from arrears.commands import (
+    AdjustBalance,
     AgreePlan,
     CeaseContact,
     CommandOutcome,
@@ -28,6 +29,7 @@ from arrears.commands import (
     RecordContactOutcome,
     ReportHardship,
     ResolveDispute,
+    ReversePayment,
     StrategyMigration,
 )
 from arrears.contracts import (
@@ -55,6 +57,7 @@ from arrears.strategy import Strategy
 from arrears.workflows.calendar import days_past_due, due_date_problem, overdue_since
 from arrears.workflows.case import CollectionCase
 from arrears.workflows.case_state import CaseStart, CaseState
+from arrears.workflows.episodes import next_episode
 from arrears.workflows.used_ids import OpeningFacts
 
 # A query or update waits for a worker; past this the caller gets a 503 and may retry.
@@ -76,16 +79,42 @@ class CaseGateway:
         """Start the loan's case, or find the one it has. Returns (created, view).
 
         A new case answers at once with its opening state, computed by the same code the
-        workflow runs, so opening never waits for a worker.
+        workflow runs, so opening never waits for a worker. While the loan's case runs, an
+        opening returns it. Once it has closed, an opening starts the loan's next case (a
+        new episode of the same workflow id) only if its `due_date` is later than the
+        closed case's: the loan cured and fell behind again. An opening with the same or an
+        earlier due date is a repeat of the one that opened the closed case (a bank
+        retrying, a batch sent twice) and returns that case (`episodes.next_episode`).
         """
-        start = CaseStart(opening=opening, received_at=datetime.now(UTC), strategy=self._strategy)
-        problem = due_date_problem(opening.due_date, start.received_at, opening.customer.timezone)
+        received_at = datetime.now(UTC)
+        problem = due_date_problem(opening.due_date, received_at, opening.customer.timezone)
         if problem is not None:
             raise InvalidCommandError(problem, code="due_date_out_of_range")
-        initial = CaseState.open(opening, start.received_at, self._strategy)
+        created, view = await self._open_episode(opening, received_at, 1)
+        if created or view.status == "open":
+            return created, view
+        episode = next_episode(view, opening)
+        if episode is None:
+            return False, view
+        return await self._open_episode(opening, received_at, episode)
+
+    async def _open_episode(
+        self, opening: CaseOpening, received_at: datetime, episode: int
+    ) -> tuple[bool, CaseView]:
+        """Start episode `episode` of the loan's case; (False, the case) when one runs or,
+        for the first episode, when any ever ran."""
+        start = CaseStart(
+            opening=opening, received_at=received_at, strategy=self._strategy, episode=episode
+        )
+        initial = CaseState.open(opening, received_at, self._strategy, episode=episode)
+        reuse = (
+            WorkflowIDReusePolicy.REJECT_DUPLICATE
+            if episode == 1
+            else WorkflowIDReusePolicy.ALLOW_DUPLICATE
+        )
         try:
             async with asyncio.timeout(ANSWER_TIMEOUT.total_seconds()):
-                await self._start(start, initial)
+                await self._start(start, initial, reuse)
         except WorkflowAlreadyStartedError:
             return False, await self._existing_case(opening)
         except TEMPORAL_FAILURES as error:
@@ -93,14 +122,16 @@ class CaseGateway:
             raise await self._failures.explain(error, None, unanswered=READ_UNANSWERED) from error
         return True, initial.view()
 
-    async def _start(self, start: CaseStart, initial: CaseState) -> None:
+    async def _start(
+        self, start: CaseStart, initial: CaseState, reuse: WorkflowIDReusePolicy
+    ) -> None:
         opening = start.opening
         await self._client.start_workflow(
             CollectionCase.run,
             start,
             id=ids.case_workflow_id(opening.loan_id),
             task_queue=ids.TASK_QUEUE,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            id_reuse_policy=reuse,
             search_attributes=TypedSearchAttributes(
                 [
                     SearchAttributePair(ids.STATUS, initial.status),
@@ -211,6 +242,12 @@ class CaseGateway:
         migration = StrategyMigration(strategy=self._strategy, change_ref=command.change_ref)
         update = CollectionCase.migrate_strategy
         return await self._keyed(loan_id, update, StampedMigration, migration, key, command)
+
+    async def adjust_balance(self, loan_id: str, command: AdjustBalance) -> CommandOutcome:
+        return await self._update(loan_id, CollectionCase.adjust_balance, command)
+
+    async def reverse_payment(self, loan_id: str, command: ReversePayment) -> CommandOutcome:
+        return await self._update(loan_id, CollectionCase.reverse_payment, command)
 
     async def list_cases(self, search: CaseSearch) -> CasePage:
         """One page of cases from visibility (eventually consistent), in its default order."""

@@ -11,7 +11,7 @@ from arrears import __version__, db
 from arrears.api import docs, errors, openapi
 from arrears.api.customers import CustomerDesk
 from arrears.api.gateway import CaseGateway
-from arrears.api.routes import cases, codec, commands, customers, health, payments
+from arrears.api.routes import cases, codec, commands, customers, health, ledger, payments
 from arrears.codec import EncryptionCodec
 from arrears.settings import Settings
 from arrears.temporal import connect, require_search_attributes
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(cases.router)
     v1.include_router(payments.router)
     v1.include_router(commands.router)
+    v1.include_router(ledger.router)
     v1.include_router(codec.router)
     v1.include_router(customers.router)
     app.include_router(health.router)

@@ -78,7 +78,11 @@ def dpd_at(now: datetime, overdue_since: datetime) -> int:
 
 
 class CaseSummary(Contract):
+    """One run of a loan's case, as visibility lists it: every case the loan has had
+    (episodes), and each run a long case continued as new into, is listed by its run."""
+
     loan_id: str
+    run_id: str
     status: str | None
     stage: str | None
     dpd: int | None
@@ -148,6 +152,7 @@ def _summary(execution: WorkflowExecution, now: datetime) -> CaseSummary:
         dpd = dpd_at(now, overdue_since)
     return CaseSummary(
         loan_id=execution.id.removeprefix(ids.CASE_ID_PREFIX),
+        run_id=execution.run_id,
         status=status,
         stage=attributes.get(ids.STAGE),
         dpd=dpd,

@@ -1,7 +1,8 @@
 """The append-only, hash-chained audit trail of each case.
 
 Each row's hash is sha256(previous hash || canonical JSON of the event), starting from 32
-zero bytes, so altering or removing any row breaks every hash after it.
+zero bytes, so altering or removing any row breaks every hash after it. Each case of a loan
+(`episode`) has its own chain, from seq 0.
 """
 
 import hashlib
@@ -25,7 +26,7 @@ def chain_hash(prev_hash: bytes, body: dict[str, Any]) -> bytes:
 
 
 async def append_events(
-    conn: asyncpg.Connection, *, loan_id: str, events: list[RecordedEvent]
+    conn: asyncpg.Connection, *, loan_id: str, events: list[RecordedEvent], episode: int = 1
 ) -> int:
     """Append events in seq order, skipping those already stored. Returns how many were new.
 
@@ -33,7 +34,10 @@ async def append_events(
     are serialised.
     """
     last = await conn.fetchrow(
-        "SELECT seq, hash FROM audit_events WHERE loan_id = $1 ORDER BY seq DESC LIMIT 1", loan_id
+        "SELECT seq, hash FROM audit_events WHERE loan_id = $1 AND episode = $2"
+        " ORDER BY seq DESC LIMIT 1",
+        loan_id,
+        episode,
     )
     next_seq, prev_hash = (last["seq"] + 1, last["hash"]) if last else (0, GENESIS)
     added = 0
@@ -47,8 +51,8 @@ async def append_events(
         body = recorded.event.model_dump(mode="json", exclude_none=True)
         digest = chain_hash(prev_hash, body)
         await conn.execute(
-            "INSERT INTO audit_events (loan_id, seq, at, type, body, prev_hash, hash)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO audit_events (loan_id, seq, at, type, body, prev_hash, hash, episode)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             loan_id,
             recorded.seq,
             recorded.event.at,
@@ -56,19 +60,34 @@ async def append_events(
             body,
             prev_hash,
             digest,
+            episode,
         )
         next_seq, prev_hash = next_seq + 1, digest
         added += 1
     return added
 
 
-async def list_events(conn: asyncpg.Connection, *, loan_id: str) -> list[asyncpg.Record]:
-    return await conn.fetch("SELECT * FROM audit_events WHERE loan_id = $1 ORDER BY seq", loan_id)
+async def list_events(
+    conn: asyncpg.Connection, *, loan_id: str, episode: int = 1
+) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM audit_events WHERE loan_id = $1 AND episode = $2 ORDER BY seq",
+        loan_id,
+        episode,
+    )
 
 
-async def verify_chain(conn: asyncpg.Connection, *, loan_id: str) -> bool:
+async def list_episodes(conn: asyncpg.Connection, *, loan_id: str) -> list[int]:
+    """The episodes of the loan that have audit rows, in order."""
+    rows = await conn.fetch(
+        "SELECT DISTINCT episode FROM audit_events WHERE loan_id = $1 ORDER BY episode", loan_id
+    )
+    return [row["episode"] for row in rows]
+
+
+async def verify_chain(conn: asyncpg.Connection, *, loan_id: str, episode: int = 1) -> bool:
     """Recompute the chain of a case; False if any row was altered or is missing."""
-    return first_break(await list_events(conn, loan_id=loan_id)) is None
+    return first_break(await list_events(conn, loan_id=loan_id, episode=episode)) is None
 
 
 def first_break(rows: Sequence[Mapping[str, Any]]) -> int | None:

@@ -19,20 +19,25 @@ async def get_customer(conn: asyncpg.Connection, *, customer_id: str) -> Custome
 async def upsert_case(
     conn: asyncpg.Connection, *, view: CaseView, customer_id: str, jurisdiction: str
 ) -> None:
-    """Write the case row from the workflow's view of it (the workflow is the truth)."""
+    """Write the case row from the workflow's view of it (the workflow is the truth). The
+    row is the loan's latest episode: an earlier episode's late sync leaves it alone."""
     risk = view.risk
     await conn.execute(
         """
         INSERT INTO cases (loan_id, customer_id, jurisdiction, currency, due_date, status, stage,
                            dpd, principal_due, interest_due, fees_due, paid, excess, risk_score,
-                           risk_tier, closed_reason, opened_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+                           risk_tier, closed_reason, opened_at, recovered, episode)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+                $18, $19)
         ON CONFLICT (loan_id) DO UPDATE SET
             status = EXCLUDED.status, stage = EXCLUDED.stage, dpd = EXCLUDED.dpd,
             principal_due = EXCLUDED.principal_due, interest_due = EXCLUDED.interest_due,
             fees_due = EXCLUDED.fees_due, paid = EXCLUDED.paid, excess = EXCLUDED.excess,
             risk_score = EXCLUDED.risk_score, risk_tier = EXCLUDED.risk_tier,
-            closed_reason = EXCLUDED.closed_reason, updated_at = now()
+            closed_reason = EXCLUDED.closed_reason, recovered = EXCLUDED.recovered,
+            due_date = EXCLUDED.due_date, opened_at = EXCLUDED.opened_at,
+            episode = EXCLUDED.episode, updated_at = now()
+        WHERE cases.episode <= EXCLUDED.episode
         """,
         view.loan_id,
         customer_id,
@@ -51,6 +56,8 @@ async def upsert_case(
         risk.tier if risk else None,
         view.closed_reason,
         view.opened_at,
+        view.recovered,
+        view.episode,
     )
 
 

@@ -36,7 +36,9 @@ def summary(result: SimulationResult) -> dict[str, Any]:
 
     `cure_rate_by_day` is the share of cases closed as paid or settled no later than that
     many days after the start, None for a day the run does not reach; `promises_kept_rate`
-    is None when no promise was made.
+    is None when no promise was made. `recoveries` counts the payments received after a
+    write-off and `recovered` sums what they paid of the written-off balances (minor units,
+    excess left out): money a write-off did not lose.
     """
     scenario = result.scenario
     timelines = _within_run(result)
@@ -70,6 +72,13 @@ def summary(result: SimulationResult) -> dict[str, Any]:
             for days in CURE_DAYS
         },
         "commands_rejected": len(result.rejections),
+        "recoveries": _count(timelines, "recovery_received"),
+        "recovered": sum(
+            _extra(event, "amount") - _extra(event, "excess")
+            for events in timelines.values()
+            for event in events
+            if event.type == "recovery_received"
+        ),
     }
 
 

@@ -54,9 +54,13 @@ with workflow.unsafe.imports_passed_through():
     from arrears.workflows.case_ids import CaseIds, checked
     from arrears.workflows.case_state import CaseStart, CaseState
     from arrears.workflows.customer_follow import follow_customer
+    from arrears.workflows.dispute_outcomes import check_terms
+    from arrears.workflows.dispute_outcomes import resolve as resolve_with_outcome
     from arrears.workflows.door import settle_waiting
     from arrears.workflows.effects import CaseEffects
     from arrears.workflows.foundation import FoundationSteps
+    from arrears.workflows.ledger_handlers import LedgerChangeHandlers
+    from arrears.workflows.recoveries import RECOVERY_WINDOW, takes_recovery
     from arrears.workflows.strategy_steps import StrategySteps
     from arrears.workflows.turns import StrategyTurns
     from arrears.workflows.used_ids import OpeningFacts
@@ -70,13 +74,24 @@ ONE_STEP_AT_A_TIME = "one-step-at-a-time"
 await (`StrategyTurns`); every message leaves through the door (`door`), an escalation's
 notice counts once sent, and agreements hold back every escalation."""
 
+DISPUTE_OUTCOMES = "dispute-outcomes"
+"""Patch id: an upheld dispute corrects the balance or closes the case
+(`dispute_outcomes`); before it, an upheld dispute left the case stopped and open."""
+
+RECOVERIES = "recoveries-after-write-off"
+"""Patch id: a written-off case lingers for `RECOVERY_WINDOW` to take recoveries; before it,
+the run completed at once and a later payment was refused."""
+
+SETTLE_BY_COMPONENT = "settle-by-component"
+"""Patch id: an interest waiver forgives only the interest it waived (`settlement`)."""
+
 
 @workflow.defn(name="CollectionCase")
-class CollectionCase:
+class CollectionCase(LedgerChangeHandlers):
     @workflow.init
     def __init__(self, start: CaseStart) -> None:
         self._state = start.carried or CaseState.open(
-            start.opening, start.received_at, start.strategy
+            start.opening, start.received_at, start.strategy, episode=start.episode
         )
         self._effects = CaseEffects(self._state, customer_synced=start.carried is not None)
         self._strategy_steps = StrategySteps(self._state, self._effects)
@@ -86,6 +101,8 @@ class CollectionCase:
 
     @workflow.run
     async def run(self, start: CaseStart) -> CaseOutcome:
+        if workflow.patched(RECOVERIES):
+            self._state.takes_recoveries = True
         if self._state.strategy is None:
             await self._run_foundation()
         else:
@@ -93,6 +110,8 @@ class CollectionCase:
         await workflow.wait_condition(workflow.all_handlers_finished)
         self._publish()
         await self._effects.sync()
+        if takes_recovery(self._state, workflow.now()):
+            await self._take_recoveries(start)
         return CaseOutcome(loan_id=self._state.loan_id, view=self._state.view())
 
     # Queries.
@@ -134,11 +153,13 @@ class CollectionCase:
                 currency=payment.currency,
             )
             return
+        self._follow_settlement_rule()
         self._state.take_payment(payment, workflow.now(), "signal")
 
     @workflow.update(name="record_payment")
     def record_payment(self, payment: Payment) -> PaymentOutcome:
         """A payment taken by an agent, answered with the new balance. Applied once per id."""
+        self._follow_settlement_rule()
         applied, allocation = self._state.take_payment(payment, workflow.now(), "update")
         return PaymentOutcome(
             applied=applied, allocation=allocation, case=self._state.view(workflow.now())
@@ -147,7 +168,8 @@ class CollectionCase:
     @record_payment.validator
     def _validate_payment(self, payment: Payment) -> None:
         # A rejected update leaves no trace in history; validators have no side effects.
-        self._check(self._state.require_open)
+        if not takes_recovery(self._state, workflow.now()):
+            self._check(self._state.require_open)
         if self._check(self._state.used_ids.check_payment, payment, self._state.opening.currency):
             return  # a harmless repeat, answered `applied: false`
         self._check(self._state.check_payment, payment, workflow.now())
@@ -210,11 +232,20 @@ class CollectionCase:
 
     @workflow.update(name="resolve_dispute")
     def resolve_dispute(self, command: StampedResolution) -> KeyedOutcome:
-        return self._ids.run(command, self._state.resolve_dispute)
+        return self._ids.run(command, self._resolve)
+
+    def _resolve(self, command: StampedResolution, now: datetime) -> bool:
+        if workflow.patched(DISPUTE_OUTCOMES):
+            return resolve_with_outcome(self._state, command, now)
+        return self._state.resolve_dispute(command, now)
 
     @resolve_dispute.validator
     def _validate_resolution(self, command: StampedResolution) -> None:
-        self._ids.validate(command, self._state.check_resolution, command)
+        self._ids.validate(command, self._check_resolution, command)
+
+    def _check_resolution(self, command: StampedResolution) -> None:
+        self._state.check_resolution(command)
+        check_terms(self._state.dispute, command, self._state.ledger)
 
     @workflow.update(name="cease_contact")
     def cease_contact(self, command: StampedCease) -> KeyedOutcome:
@@ -280,6 +311,12 @@ class CollectionCase:
             if reason and state.next_action is not None:
                 state.next_action = NextAction(kind=f"paused_{reason}", at=state.next_action.at)
         return CommandOutcome(accepted=accepted, case=state.view(workflow.now()))
+
+    def _follow_settlement_rule(self) -> None:
+        """Cases from before `SETTLE_BY_COMPONENT` keep their settlement rule on replay."""
+        state = self._state
+        if not state.settles_by_component and workflow.patched(SETTLE_BY_COMPONENT):
+            state.settles_by_component = True
 
     @staticmethod
     def _check(check: Callable[..., Any], *args: Any) -> Any:
@@ -367,6 +404,27 @@ class CollectionCase:
                 carried=state,
             )
         )
+
+    async def _take_recoveries(self, start: CaseStart) -> None:
+        """A written-off case takes recoveries until its window ends; each is synced as it
+        comes, and a long history continues as new (the new run lingers on)."""
+        state = self._state
+        if state.recovery_until is None:
+            state.recovery_until = workflow.now() + RECOVERY_WINDOW
+        while workflow.now() < state.recovery_until:
+            try:
+                await workflow.wait_condition(
+                    self._effects.has_unsynced, timeout=state.recovery_until - workflow.now()
+                )
+            except TimeoutError:
+                break
+            # After the wait: the handler that recorded the recovery has finished.
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            await self._effects.sync()
+            if self._history_is_long():
+                await self._continue_as_new(start)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._effects.sync()
 
     async def _wait_until(self, wake: datetime) -> None:
         state = self._state

@@ -25,6 +25,7 @@ from arrears.contracts import (
     Plan,
     Promise,
     RecordedEvent,
+    ReversalRecord,
     RiskScore,
     RiskTier,
     Stage,
@@ -36,6 +37,8 @@ from arrears.workflows import calendar
 from arrears.workflows.case_commands import CaseCommands
 from arrears.workflows.ladder import stage_for
 from arrears.workflows.money import Ledger, apply_payment
+from arrears.workflows.recoveries import take_recovery, takes_recovery
+from arrears.workflows.settlement import held_interest, interest_forgiven, settle
 from arrears.workflows.used_ids import UsedIds
 
 
@@ -89,6 +92,21 @@ class CaseState(CaseCommands, BaseModel):
     """Days not counted in DPD: those a plan performed under `dpd_during_plan: frozen`."""
     dpd_frozen_on: date | None = None
     """The customer-local day DPD froze, while a plan performs under `frozen`."""
+    episode: int = 1
+    """Which case of the loan this is: a loan that cured and fell behind again gets a new
+    case, the next episode of the same workflow id."""
+    recovered: int = 0
+    applied_payments: dict[str, PaymentRecord] = Field(default_factory=dict)
+    """Each payment applied, by payment_id, as it was allocated: what a reversal puts back."""
+    reversed_payments: set[str] = Field(default_factory=set)
+    unsynced_reversals: list[ReversalRecord] = Field(default_factory=list)
+    adjustment_ids: set[str] = Field(default_factory=set)
+    takes_recoveries: bool = False
+    """Set by runs that linger after a write-off to take recoveries (`recoveries`)."""
+    recovery_until: UtcDatetime | None = None
+    settles_by_component: bool = False
+    """Set by runs where a waiver forgives only the interest it waived (`settlement`); runs
+    from before forgave whatever was left, whichever component (their histories replay)."""
     agreements_hold_every_escalation: bool = False
     """Set by runs that hold back every escalation, write-off included, while a promise,
     plan, hardship pause or dispute is active, whatever the strategy's `blocked_by` says;
@@ -102,7 +120,12 @@ class CaseState(CaseCommands, BaseModel):
 
     @classmethod
     def open(
-        cls, opening: CaseOpening, now: datetime, strategy: Strategy | None = None
+        cls,
+        opening: CaseOpening,
+        now: datetime,
+        strategy: Strategy | None = None,
+        *,
+        episode: int = 1,
     ) -> "CaseState":
         dpd = calendar.days_past_due(opening.due_date, now, opening.customer.timezone)
         stage = rules.stage_for(strategy, dpd) if strategy else stage_for(dpd)
@@ -114,9 +137,12 @@ class CaseState(CaseCommands, BaseModel):
             dpd=dpd,
             stage=stage,
             stage_entered_on=calendar.local_date(now, opening.customer.timezone),
+            episode=episode,
         )
         state.next_action = NextAction(kind="score_risk", at=now)
         extra = {"strategy": strategy.version} if strategy else {}
+        if episode > 1:
+            extra["episode"] = episode
         state.record(now, "case_opened", stage=state.stage, dpd=dpd, **extra)
         return state
 
@@ -125,6 +151,13 @@ class CaseState(CaseCommands, BaseModel):
     @property
     def loan_id(self) -> str:
         return self.opening.loan_id
+
+    @property
+    def case_key(self) -> str:
+        """The case's prefix for idempotency keys of its contacts and hand-offs: the loan,
+        and from a loan's second case (`episode`) on, the episode, so that a new case's
+        reminders are not taken for the old case's, already sent."""
+        return self.loan_id if self.episode == 1 else f"{self.loan_id}~{self.episode}"
 
     @property
     def tz(self) -> str:
@@ -198,24 +231,31 @@ class CaseState(CaseCommands, BaseModel):
         A payment may keep a promise, advance a plan, or settle the case when it covers
         everything but the interest an open waiver offer forgives.
         """
+        if takes_recovery(self, now):
+            return take_recovery(self, payment, now, via)
         if payment.payment_id in self.payment_ids:
             return False, None
         self.payment_ids.add(payment.payment_id)
         self.used_ids.remember_payment(payment, self.opening.currency)
-        self.ledger, allocation = apply_payment(self.ledger, payment.amount)
+        by_component = self.settles_by_component and self.is_open
+        held = held_interest(self.ledger, self.waiver_offered) if by_component else 0
+        self.ledger, allocation = apply_payment(self.ledger, payment.amount, held_interest=held)
+        forgiven = interest_forgiven(self.ledger, self.waiver_offered) if by_component else 0
+        if forgiven:
+            allocation = allocation.model_copy(update={"interest_waived": forgiven})
         self.paid += payment.amount - allocation.excess
         self.excess += allocation.excess
-        self.unsynced_payments.append(
-            PaymentRecord(
-                payment_id=payment.payment_id,
-                amount=payment.amount,
-                currency=self.opening.currency,
-                allocation=allocation,
-                paid_at=payment.paid_at,
-                applied_at=now,
-                via=via,
-            )
+        record = PaymentRecord(
+            payment_id=payment.payment_id,
+            amount=payment.amount,
+            currency=self.opening.currency,
+            allocation=allocation,
+            paid_at=payment.paid_at,
+            applied_at=now,
+            via=via,
         )
+        self.unsynced_payments.append(record)
+        self.applied_payments[payment.payment_id] = record
         self.record(
             now,
             "payment_applied",
@@ -224,10 +264,10 @@ class CaseState(CaseCommands, BaseModel):
             balance=self.ledger.total,
             excess=allocation.excess,
         )
-        self._after_payment(now)
+        self._after_payment(now, forgiven)
         return True, allocation
 
-    def _after_payment(self, now: datetime) -> None:
+    def _after_payment(self, now: datetime, forgiven: int = 0) -> None:
         promise = self.promise
         if (
             promise
@@ -245,6 +285,9 @@ class CaseState(CaseCommands, BaseModel):
             return
         if self.ledger.total == 0:
             self.close(now, "paid")
+        elif self.settles_by_component:
+            if forgiven:
+                settle(self, forgiven, now)
         elif 0 < self.ledger.total <= self.waiver_offered:
             # The customer paid everything but the interest the offer forgives.
             waived = self.ledger.total
@@ -406,6 +449,8 @@ class CaseState(CaseCommands, BaseModel):
             escalations=list(self.escalations_done),
             dpd_held_days=self.dpd_held_days,
             dpd_frozen=self.dpd_frozen_on is not None,
+            recovered=self.recovered,
+            episode=self.episode,
         )
 
 
@@ -418,3 +463,5 @@ class CaseStart(BaseModel):
     received_at: UtcDatetime
     strategy: Strategy | None = None
     carried: CaseState | None = None
+    episode: int = 1
+    """Which case of the loan this is (`CaseState.episode`); 1 for its first."""

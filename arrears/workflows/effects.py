@@ -45,6 +45,7 @@ class CaseEffects:
         """Write everything new about the case to Postgres in one idempotent activity."""
         state = self._state
         payments = list(state.unsynced_payments)
+        reversals = list(state.unsynced_reversals)
         events = state.unsynced_events()
         if not events and not payments and self._customer_synced:
             return
@@ -57,12 +58,14 @@ class CaseEffects:
                 customer=None if self._customer_synced else state.opening.customer,
                 payments=payments,
                 events=events,
+                reversals=reversals,
             ),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=PATIENT,
         )
         self._customer_synced = True
         del state.unsynced_payments[: len(payments)]
+        del state.unsynced_reversals[: len(reversals)]
         state.synced_events += len(events)
         if stored is not None:
             # The customer's facts changed while the case opened: follow them.
@@ -116,7 +119,7 @@ class CaseEffects:
         await workflow.execute_activity_method(
             Escalations.hand_off,
             HandOff(
-                idempotency_key=f"{state.loan_id}:{step}",
+                idempotency_key=f"{state.case_key}:{step}",
                 loan_id=state.loan_id,
                 customer_id=state.opening.customer.customer_id,
                 step=step,

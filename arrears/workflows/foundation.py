@@ -32,7 +32,7 @@ class FoundationSteps:
             )
             return
         self.reminder_due = None
-        result = await self._effects.notify(f"{state.loan_id}:reminder:1", channel, "reminder")
+        result = await self._effects.notify(f"{state.case_key}:reminder:1", channel, "reminder")
         if result.status == "sent":
             state.record(
                 workflow.now(),

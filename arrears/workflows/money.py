@@ -30,20 +30,31 @@ class Ledger:
         )
 
 
-def apply_payment(ledger: Ledger, amount: int) -> tuple[Ledger, Allocation]:
+def apply_payment(
+    ledger: Ledger, amount: int, *, held_interest: int = 0
+) -> tuple[Ledger, Allocation]:
     """Apply `amount` by the waterfall fees → interest → principal.
+
+    `held_interest` (at most the interest owed) is interest a standing waiver offer would
+    forgive: it comes last, after principal, so that paying all but it leaves exactly the
+    interest the offer waives (fees → interest not held → principal → interest held).
 
     Returns the new ledger and the allocation. What exceeds the total owed is `excess`:
     money received that is owed back to the customer, never silently dropped.
     """
     if amount <= 0:
         raise ValueError("a payment amount must be positive")
+    if not 0 <= held_interest <= ledger.interest:
+        raise ValueError("held interest must be between 0 and the interest owed")
     to_fees = min(amount, ledger.fees)
     left = amount - to_fees
-    to_interest = min(left, ledger.interest)
+    to_interest = min(left, ledger.interest - held_interest)
     left -= to_interest
     to_principal = min(left, ledger.principal)
     left -= to_principal
+    to_held = min(left, held_interest)
+    to_interest += to_held
+    left -= to_held
     new_ledger = Ledger(
         principal=ledger.principal - to_principal,
         interest=ledger.interest - to_interest,

@@ -68,7 +68,7 @@ class StrategySteps:
                     )
                 continue
             result = await self._effects.notify(
-                f"{state.loan_id}:{pending.step_key}", pending.channel, pending.template
+                f"{state.case_key}:{pending.step_key}", pending.channel, pending.template
             )
             event = "contact_sent" if result.status == "sent" else "contact_skipped"
             state.record(
@@ -108,7 +108,7 @@ class StrategySteps:
                     (c for c in ("sms", "email") if c not in state.ceased_channels), None
                 )
                 if channel is not None:
-                    await self._effects.notify(f"{state.loan_id}:{due.step}", channel, due.step)
+                    await self._effects.notify(f"{state.case_key}:{due.step}", channel, due.step)
             state.record(
                 workflow.now(), ESCALATION_EVENTS[due.step], rule=due.rule, dpd=state.dpd, **version
             )

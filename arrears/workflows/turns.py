@@ -52,7 +52,7 @@ class StrategyTurns:
         window = check_contact_time(now, state.tz, state.opening.jurisdiction)
         state.next_action = NextAction(kind=f"contact_{pending.channel}", at=now)
         result = await self._effects.notify(
-            f"{state.loan_id}:{pending.step_key}",
+            f"{state.case_key}:{pending.step_key}",
             pending.channel,
             pending.template,
             at_the_door=True,

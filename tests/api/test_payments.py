@@ -9,6 +9,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from arrears.api import gateway
 from tests.api.conftest import auth, unserved_case
+from tests.api.test_cases import days_ago
 from tests.factories import case_body
 
 
@@ -26,7 +27,8 @@ async def pay(api: httpx.AsyncClient, loan_id: str, body: dict, **headers) -> ht
 
 
 async def test_payment_flow_applies_once_and_closes_when_paid(api: httpx.AsyncClient):
-    loan_id = await open_case(api, principal=10_000, interest=500, fees=200)
+    # In the reminder stage no interest waiver is offered: the plain waterfall.
+    loan_id = await open_case(api, principal=10_000, interest=500, fees=200, due_date=days_ago(2))
 
     first = await pay(api, loan_id, {"payment_id": "P-1", "amount": 4_000})
     assert first.status_code == 200
@@ -36,6 +38,7 @@ async def test_payment_flow_applies_once_and_closes_when_paid(api: httpx.AsyncCl
         "interest": 500,
         "principal": 3300,
         "excess": 0,
+        "interest_waived": 0,
     }
     assert first.json()["case"]["balance"]["total"] == 6_700
 

@@ -19,6 +19,7 @@ from temporalio.worker import Worker
 
 from arrears import ids
 from arrears.commands import (
+    AdjustBalance,
     AgreePlan,
     CeaseContact,
     OpenDispute,
@@ -26,15 +27,17 @@ from arrears.commands import (
     RecordContactOutcome,
     ReportHardship,
     ResolveDispute,
+    ReversePayment,
     StrategyMigration,
 )
-from arrears.contracts import CloseCase, Payment
+from arrears.contracts import Amounts, CloseCase, Payment
 from arrears.devstack.binaries import temporal_test_server
 from arrears.idempotency import StampedClose, StampedHardship, stamp
 from arrears.strategy import Strategy, load_default
 from arrears.temporal import register_search_attributes
 from arrears.workflows.case import CollectionCase
 from arrears.workflows.case_state import CaseStart
+from arrears.workflows.recoveries import RECOVERY_WINDOW
 from tests.factories import make_converter, opening
 from tests.workflows.fakes import FakeActivities
 
@@ -218,12 +221,88 @@ async def ids_reused_and_keyed(env, start) -> None:
         await handle.execute_update(CollectionCase.open_dispute, OpenDispute(reason="fraud"))
     recall = StampedClose(idempotency=stamp("RC-1", "close", CloseCase()))
     await handle.execute_update(CollectionCase.close, recall)
+
+
+async def life_settled_under_waiver(env, start) -> None:
+    """Default strategy, early stage: two payments of the waiver offer's amount settle."""
+    await _skip_to_local(env, time(10))
+    today = await _local_today(env)
+    handle = await start(STRATEGY, due_date=today - timedelta(days=10), interest=12_000)
+    await env.sleep(timedelta(hours=1))
+    await handle.execute_update(
+        CollectionCase.record_payment, Payment(payment_id="P-1", amount=300_000)
+    )
+    await env.sleep(timedelta(days=2))
+    await handle.signal(CollectionCase.payment_received, Payment(payment_id="P-2", amount=206_000))
+    await handle.result()
+
+
+async def life_corrected_adjusted_reversed(env, start) -> None:
+    """Default strategy: an upheld amount_wrong dispute corrects the balance; a payment is
+    reversed; the bank adjusts fees; a later dispute upheld as fraud closes the case."""
+    await _skip_to_local(env, time(10))
+    today = await _local_today(env)
+    handle = await start(STRATEGY, due_date=today - timedelta(days=20), fees=3_000)
+    await env.sleep(timedelta(hours=1))
+    await handle.execute_update(CollectionCase.open_dispute, OpenDispute(reason="amount_wrong"))
+    await env.sleep(timedelta(days=2))
+    corrected = Amounts(principal=400_000, interest=10_000, fees=3_000)
+    await handle.execute_update(
+        CollectionCase.resolve_dispute, ResolveDispute(outcome="upheld", corrected=corrected)
+    )
+    await handle.execute_update(
+        CollectionCase.record_payment, Payment(payment_id="P-1", amount=50_000)
+    )
+    await env.sleep(timedelta(days=1))
+    await handle.execute_update(
+        CollectionCase.reverse_payment, ReversePayment(payment_id="P-1", reason="returned")
+    )
+    await handle.execute_update(
+        CollectionCase.adjust_balance,
+        AdjustBalance(
+            adjustment_id="A-1",
+            component="fees",
+            direction="credit",
+            amount=3_000,
+            reason="fee_reversal",
+            reference="REF-1",
+        ),
+    )
+    await env.sleep(timedelta(days=3))
+    await handle.execute_update(CollectionCase.open_dispute, OpenDispute(reason="fraud"))
+    await handle.execute_update(CollectionCase.resolve_dispute, ResolveDispute(outcome="upheld"))
+    await handle.result()
+
+
+async def life_written_off_then_recoveries(env, start) -> None:
+    """Default strategy: written off at 180; recoveries by update and signal, one reversed;
+    the recovery window ends and the case completes."""
+    await _skip_to_local(env, time(10))
+    today = await _local_today(env)
+    handle = await start(STRATEGY, due_date=today - timedelta(days=175))
+    await env.sleep(timedelta(days=7))
+    await handle.execute_update(
+        CollectionCase.record_payment, Payment(payment_id="R-1", amount=20_000)
+    )
+    await env.sleep(timedelta(days=30))
+    await handle.signal(CollectionCase.payment_received, Payment(payment_id="R-2", amount=5_000))
+    await env.sleep(timedelta(days=1))
+    await handle.execute_update(
+        CollectionCase.reverse_payment, ReversePayment(payment_id="R-2", reason="charged_back")
+    )
+    await env.sleep(RECOVERY_WINDOW)
     await handle.result()
 
 
 SCENARIOS: dict[str, Scenario] = {
     # Recorded once ids meant one thing (patch "ids-mean-one-thing").
     "ids_reused_and_keyed": ids_reused_and_keyed,
+    # Recorded once settlements forgave interest only, upheld disputes corrected or closed
+    # and written-off cases took recoveries (patches "settle-by-component",
+    # "dispute-outcomes", "recoveries-after-write-off").
+    "life_settled_under_waiver": life_settled_under_waiver,
+    "life_corrected_adjusted_reversed": life_corrected_adjusted_reversed,
+    "life_written_off_then_recoveries": life_written_off_then_recoveries,
     # Recorded once cases took one step at a time (patch "one-step-at-a-time").
     "steps_night_notice_then_plan_to_term": night_notice_then_plan_to_term,
     "steps_strategy_migrated": strategy_migrated,

@@ -149,3 +149,18 @@ def test_paying_in_two_parts_leaves_the_same_ledger_as_paying_at_once(
         assert getattr(first_allocation, component) + getattr(
             second_allocation, component
         ) == getattr(allocation, component)
+
+
+@given(ledger=ledgers, amount=amounts, share=st.integers(min_value=0, max_value=10_000))
+def test_held_interest_is_paid_only_after_principal(ledger: Ledger, amount: int, share: int):
+    held = ledger.interest * share // 10_000
+    new_ledger, allocation = apply_payment(ledger, amount, held_interest=held)
+
+    assert allocation.fees + allocation.interest + allocation.principal + allocation.excess == (
+        amount
+    )
+    assert new_ledger.total == ledger.total - (amount - allocation.excess)
+    if allocation.principal > 0:
+        assert new_ledger.interest <= held
+    if new_ledger.interest < held:
+        assert new_ledger.principal == 0

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from arrears.cli import app
+from arrears.contracts import TimelineEvent
 from arrears.simulation import (
     SimulationResult,
     dumps_summary,
@@ -149,6 +150,7 @@ def test_summary_agrees_with_the_lines(example: SimulationResult):
         ]
         assert numbers["cure_rate_by_day"][str(days)] == round(len(cured) / cases, 4)
     assert numbers["commands_rejected"] == len(example.rejections) == 1
+    assert (numbers["recoveries"], numbers["recovered"]) == (types["recovery_received"], 0)
 
 
 def test_cli_writes_the_timeline_and_the_summary(tmp_path: Path):
@@ -173,3 +175,26 @@ def test_cli_writes_the_timeline_and_the_summary(tmp_path: Path):
     assert numbers["cure_rate_by_day"] == {"30": None, "60": None, "90": None}  # a 10-day run
     assert numbers["commands_rejected"] == 1
     assert "L-2026-0001: events[1] (dispute at 2026-01-08T00:00:00Z) was refused" in result.stderr
+
+
+def test_summary_reports_recoveries_after_write_off(example: SimulationResult):
+    start = SCENARIO.start
+
+    def event(type_: str, **fields) -> TimelineEvent:
+        return TimelineEvent(at=start + timedelta(days=1), type=type_, **fields)
+
+    recovered = SimulationResult(
+        scenario=SCENARIO,
+        strategy_version=example.strategy_version,
+        timelines={
+            "L-1": [
+                event("case_closed", reason="written_off"),
+                event("recovery_received", payment_id="R-1", amount=10_000, excess=0),
+                event("recovery_received", payment_id="R-2", amount=7_000, excess=2_000),
+            ],
+            "L-2": [event("payment_applied", payment_id="P-1", amount=5_000, excess=0)],
+        },
+        rejections=[],
+    )
+    numbers = summary(recovered)
+    assert (numbers["recoveries"], numbers["recovered"]) == (2, 15_000)

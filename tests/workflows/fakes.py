@@ -80,6 +80,20 @@ class FakeActivities:
     def synced_event_types(self) -> list[str]:
         return [e.event.type for sync in self.syncs for e in sync.events]
 
+    def stored_event_types_of(self, episode: int):
+        """`stored_event_types` of one case of the loan (PostgreSQL keeps a chain each)."""
+
+        def stored() -> list[str]:
+            types = {
+                e.seq: e.event.type
+                for sync in self.syncs
+                if sync.view.episode == episode
+                for e in sync.events
+            }
+            return [types[seq] for seq in sorted(types)]
+
+        return stored
+
     def stored_event_types(self) -> list[str]:
         """The event types as Postgres keeps them: once per sequence number, in order."""
         stored = {e.seq: e.event.type for sync in self.syncs for e in sync.events}

@@ -82,15 +82,22 @@ def assert_story_matches_state(view: CaseView, timeline: list[TimelineEvent]) ->
     )
     assert all(n == 1 for n in applied.values()), f"a payment applied twice: {applied}"
     amounts = sum(
-        x["amount"] for e, x in zip(timeline, extra, strict=True) if e.type == "payment_applied"
+        x["amount"]
+        for e, x in zip(timeline, extra, strict=True)
+        if e.type in ("payment_applied", "recovery_received")
     )
-    assert view.paid + view.excess == amounts
+    reversed_ = sum(
+        x["amount"] for e, x in zip(timeline, extra, strict=True) if e.type == "payment_reversed"
+    )
+    assert view.paid + view.recovered + view.excess == amounts - reversed_
 
     opened = kinds.count("dispute_opened")
+    # Every resolution that names the dispute's reason ends it, upheld or not; before
+    # those, only a rejection did (an upheld dispute stayed open).
     rejected = sum(
         1
         for e, x in zip(timeline, extra, strict=True)
-        if e.type == "dispute_resolved" and x["outcome"] == "rejected"
+        if e.type == "dispute_resolved" and (x["outcome"] == "rejected" or "reason" in x)
     )
     assert (view.dispute is not None) == (opened > rejected)
 

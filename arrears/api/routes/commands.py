@@ -106,7 +106,11 @@ async def resolve_dispute(
     key: IdempotencyKey,
     response: Response,
 ) -> CommandOutcome:
-    """Resolve the open dispute: `rejected` resumes collection, `upheld` keeps it stopped."""
+    """Resolve the open dispute: `rejected` resumes collection. `upheld` with `corrected`
+    amounts (required for `amount_wrong`) resumes it on the corrected balance; upheld
+    `not_my_debt`, `fraud` or `already_paid` closes the case as `dispute_upheld`. A wrong
+    or missing correction is a 422 `correction_required`, `correction_not_allowed` or
+    `correction_increases_debt`."""
     return answer(response, await gateway.resolve_dispute(loan_id, command, key))
 
 

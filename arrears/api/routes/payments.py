@@ -26,7 +26,8 @@ async def post_payment(
     respond_async: RespondAsync,
 ) -> PaymentOutcome:
     """Apply a payment once per `payment_id`, fees → interest → principal. The same
-    `payment_id` with another `amount`, `currency` or `paid_at` is 409 `id_reused`.
+    `payment_id` with another `amount`, `currency` or `paid_at` is 409 `id_reused`. On a
+    case written off, within its recovery window, it is a recovery (`recovered`), not a 409.
 
     With `Prefer: respond-async` the payment is queued on the case and acknowledged at once
     with 202; it is applied even if no worker is running at that moment.

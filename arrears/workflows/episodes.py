@@ -1,0 +1,22 @@
+"""When an opening starts a loan's next case: the rule for episodes.
+
+Pure: no Temporal import. A loan has one case at a time, the workflow `case-<loan_id>`;
+once a case has closed, the same workflow id may run again as the loan's next case (an
+episode), numbered from 1.
+"""
+
+from arrears.contracts import CaseOpening, CaseView
+
+
+def next_episode(closed: CaseView, opening: CaseOpening) -> int | None:
+    """The episode `opening` starts after the loan's `closed` case, or None when it is a
+    repeat of the opening of that case and must return it.
+
+    A loan that cured and fell behind again is overdue on a later instalment: its due date
+    is later than the closed case's. An opening with the same or an earlier due date is the
+    closed case's own opening sent again (a retry, a batch resent), whatever the amounts:
+    starting a case for it would collect a delinquency that already ended.
+    """
+    if closed.status != "closed" or opening.due_date <= closed.due_date:
+        return None
+    return closed.episode + 1

@@ -1,0 +1,142 @@
+"""Balances that change for reasons other than a payment: the bank's adjustments, and
+payments that did not stand (reversals).
+
+Pure: no Temporal import; works on a `CaseState`. Each `check_*` raises `CommandRejected`
+and changes nothing (an update validator calls it); the matching function applies the
+command, records it on the timeline and returns whether it changed the case.
+
+- An adjustment (`AdjustBalance`) credits or debits one component, once per
+  `adjustment_id` (a repeat changes nothing). A credit never takes a component below zero,
+  nor a debit the balance beyond `MAX_MINOR_UNITS` (`AdjustmentTooLarge`); a credit that
+  leaves nothing owed closes the case `adjusted` (the balance was cleared by the bank's
+  books, not by money: not a cure). Offers are made again on the new balance.
+- A reversal (`ReversePayment`) puts back exactly what the payment paid, component by
+  component, and takes back its excess (nothing is owed back for money that did not
+  stand); `paid` (or `recovered`, for a recovery) goes down by what it paid. Once per
+  payment_id. A case closed by the reversed payment has completed and is not reopened by
+  it: the reversal is refused as on any closed case (409), and the bank opens the loan
+  again, which starts a new case. A written-off case still taking recoveries takes the
+  reversal of a recovery.
+"""
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from arrears.commands import AdjustBalance, ReversePayment
+from arrears.contracts import ReversalRecord
+from arrears.fields import MAX_MINOR_UNITS
+from arrears.workflows.case_commands import CommandRejected
+from arrears.workflows.money import Ledger
+from arrears.workflows.recoveries import takes_recovery
+
+if TYPE_CHECKING:
+    from arrears.workflows.case_state import CaseState
+
+
+def check_adjustment(state: "CaseState", command: AdjustBalance) -> None:
+    state.require_open()
+    if command.adjustment_id in state.adjustment_ids:
+        return
+    owed = getattr(state.ledger, command.component)
+    if command.direction == "credit" and command.amount > owed:
+        raise CommandRejected(
+            "AdjustmentTooLarge",
+            f"amount: a credit of {command.amount} would take {command.component} "
+            f"({owed}) below zero",
+        )
+    if command.direction == "debit" and state.ledger.total + command.amount > MAX_MINOR_UNITS:
+        raise CommandRejected(
+            "AdjustmentTooLarge",
+            f"amount: a debit of {command.amount} would take the balance beyond {MAX_MINOR_UNITS}",
+        )
+
+
+def adjust(state: "CaseState", command: AdjustBalance, now: datetime) -> bool:
+    if command.adjustment_id in state.adjustment_ids:
+        return False
+    state.adjustment_ids.add(command.adjustment_id)
+    sign = -1 if command.direction == "credit" else 1
+    amounts = {
+        "principal": state.ledger.principal,
+        "interest": state.ledger.interest,
+        "fees": state.ledger.fees,
+    }
+    amounts[command.component] += sign * command.amount
+    state.ledger = Ledger(**amounts)
+    state.record(
+        now,
+        "balance_adjusted",
+        adjustment_id=command.adjustment_id,
+        component=command.component,
+        direction=command.direction,
+        amount=command.amount,
+        reason=command.reason,
+        reference=command.reference,
+        balance=state.ledger.total,
+        rule=f"adjustment.{command.direction}",
+    )
+    if state.ledger.total == 0:
+        state.close(now, "adjusted", rule="adjustment.cleared_balance")
+        return True
+    state.make_offers(now)
+    return True
+
+
+def check_reversal(state: "CaseState", command: ReversePayment, now: datetime) -> None:
+    if not takes_recovery(state, now):
+        state.require_open()
+    if command.payment_id in state.reversed_payments:
+        return
+    if command.payment_id not in state.applied_payments:
+        known = command.payment_id in state.payment_ids
+        raise CommandRejected(
+            "PaymentNotReversible" if known else "PaymentNotFound",
+            f"payment {command.payment_id} "
+            + (
+                "was applied before reversals were kept; the bank adjusts the balance instead"
+                if known
+                else "was not applied to this case"
+            ),
+        )
+    if takes_recovery(state, now) and not state.applied_payments[command.payment_id].recovery:
+        raise CommandRejected(
+            "PaymentNotReversible",
+            f"payment {command.payment_id} was paid before the write-off; only recoveries "
+            "are reversed on a written-off case",
+        )
+
+
+def reverse(state: "CaseState", command: ReversePayment, now: datetime) -> bool:
+    if command.payment_id in state.reversed_payments:
+        return False
+    state.reversed_payments.add(command.payment_id)
+    record = state.applied_payments[command.payment_id]
+    allocation = record.allocation
+    state.ledger = Ledger(
+        principal=state.ledger.principal + allocation.principal,
+        interest=state.ledger.interest + allocation.interest,
+        fees=state.ledger.fees + allocation.fees,
+    )
+    taken_back = allocation.principal + allocation.interest + allocation.fees
+    if record.recovery:
+        state.recovered -= taken_back
+    else:
+        state.paid -= taken_back
+    state.excess -= allocation.excess
+    state.unsynced_reversals.append(
+        ReversalRecord(payment_id=command.payment_id, reason=command.reason, reversed_at=now)
+    )
+    state.record(
+        now,
+        "payment_reversed",
+        payment_id=command.payment_id,
+        reason=command.reason,
+        amount=record.amount,
+        fees=allocation.fees,
+        interest=allocation.interest,
+        principal=allocation.principal,
+        excess=allocation.excess,
+        balance=state.ledger.total,
+        rule=f"payment.reversal.{command.reason}",
+    )
+    return True

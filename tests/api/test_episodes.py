@@ -1,0 +1,110 @@
+"""A loan's cases over time, against the real dev server and PostgreSQL: a loan that cured
+and fell behind again gets a new case (the next episode of `case-<loan_id>`), a repeat of
+the old opening does not, and listing and audit see every episode."""
+
+import asyncio
+
+import asyncpg
+import httpx
+from temporalio.testing import WorkflowEnvironment
+
+from arrears import ids
+from arrears.case_audit import audit_case
+from tests.api.conftest import auth
+from tests.api.test_audit import idle
+from tests.api.test_case_lifecycle import timeline_until
+from tests.api.test_cases import days_ago
+from tests.factories import case_body
+
+
+async def post_case(api: httpx.AsyncClient, body: dict) -> httpx.Response:
+    return await api.post("/v1/cases", json=body, headers=auth("bank"))
+
+
+async def cured(api: httpx.AsyncClient, body: dict) -> None:
+    """Open the case of `body` and pay it in full: it closes as paid."""
+    assert (await post_case(api, body)).status_code == 201
+    total = sum(body["due"].values())
+    paid = await api.post(
+        f"/v1/cases/{body['loan_id']}/payments",
+        json={"payment_id": "P-1", "amount": total},
+        headers=auth("bank"),
+    )
+    assert paid.json()["case"]["closed_reason"] == "paid", paid.text
+
+
+async def test_a_loan_that_falls_behind_again_gets_a_new_case(
+    api: httpx.AsyncClient, dev_env: WorkflowEnvironment, pool: asyncpg.Pool
+):
+    first = case_body(due_date=days_ago(10), principal=10_000, interest=0, fees=0)
+    loan_id = first["loan_id"]
+    await cured(api, first)
+
+    repeat = await post_case(api, first)
+    assert repeat.status_code == 200, repeat.text
+    assert (repeat.json()["status"], repeat.json()["episode"]) == ("closed", 1)
+
+    again = {**first, "due_date": days_ago(2)}
+    second = await post_case(api, again)
+    assert second.status_code == 201, second.text
+    assert (second.json()["status"], second.json()["episode"]) == ("open", 2)
+    running = await post_case(api, again)
+    assert running.status_code == 200 and running.json()["episode"] == 2
+
+    # The new case collects afresh: the same payment_id is a new payment of this case.
+    paid = await api.post(
+        f"/v1/cases/{loan_id}/payments",
+        json={"payment_id": "P-1", "amount": 4_000},
+        headers=auth("bank"),
+    )
+    assert paid.json()["applied"] is True and paid.json()["case"]["episode"] == 2
+    events = await timeline_until(api, loan_id, "payment_applied")
+    assert events[0]["type"] == "case_opened" and events[0]["episode"] == 2
+
+    # Visibility lists both runs; PostgreSQL keeps both cases' payments and chains.
+    workflow_id = ids.case_workflow_id(loan_id)
+    for _ in range(100):
+        runs = [r async for r in dev_env.client.list_workflows(f'WorkflowId = "{workflow_id}"')]
+        if len(runs) == 2:
+            break
+        await asyncio.sleep(0.1)
+    assert len({run.run_id for run in runs}) == 2
+    for _ in range(100):
+        await idle(dev_env, loan_id)
+        report = await audit_case(dev_env.client, pool, loan_id)
+        if report.ok and report.recorded_by_workflow == report.chain_rows:
+            break
+        await asyncio.sleep(0.1)
+    assert report.ok, report.as_dict()
+    assert report.episodes == [1, 2] and len(report.runs) == 2
+    payments = await pool.fetch(
+        "SELECT episode, payment_id, amount FROM payments WHERE loan_id = $1 ORDER BY episode",
+        loan_id,
+    )
+    assert [tuple(p) for p in payments] == [(1, "P-1", 10_000), (2, "P-1", 4_000)]
+    row = await pool.fetchrow("SELECT episode, status FROM cases WHERE loan_id = $1", loan_id)
+    assert tuple(row) == (2, "open")
+
+
+async def test_an_opening_with_an_earlier_due_date_returns_the_closed_case(
+    api: httpx.AsyncClient,
+):
+    first = case_body(due_date=days_ago(10), principal=10_000, interest=0, fees=0)
+    await cured(api, first)
+    stale = await post_case(api, {**first, "due_date": days_ago(12)})
+    assert stale.status_code == 200
+    assert (stale.json()["closed_reason"], stale.json()["episode"]) == ("paid", 1)
+
+
+async def test_listing_names_each_run(api: httpx.AsyncClient):
+    body = case_body(due_date=days_ago(10))
+    assert (await post_case(api, body)).status_code == 201
+    for _ in range(100):
+        response = await api.get(
+            "/v1/cases", params={"dpd_min": 10, "dpd_max": 10}, headers=auth("auditor")
+        )
+        found = [c for c in response.json()["cases"] if c["loan_id"] == body["loan_id"]]
+        if found:
+            break
+        await asyncio.sleep(0.1)
+    assert found and found[0]["run_id"]
