@@ -82,27 +82,38 @@ class CaseGateway:
         workflow runs, so opening never waits for a worker. While the loan's case runs, an
         opening returns it. Once it has closed, an opening starts the loan's next case (a
         new episode of the same workflow id) only if its `due_date` is later than the
-        closed case's: the loan cured and fell behind again. An opening with the same or an
-        earlier due date is a repeat of the one that opened the closed case (a bank
-        retrying, a batch sent twice) and returns that case (`episodes.next_episode`).
+        closed case's: the loan cured and fell behind again (`episodes.next_episode`).
+
+        Otherwise the opening must repeat what the case it meets was opened with (but the
+        customer's contact facts): then it is a retry and returns that case; else
+        `IdReusedError` (409 `id_reused`) naming the fields that differ.
         """
         received_at = datetime.now(UTC)
         problem = due_date_problem(opening.due_date, received_at, opening.customer.timezone)
         if problem is not None:
             raise InvalidCommandError(problem, code="due_date_out_of_range")
-        created, view = await self._open_episode(opening, received_at, 1)
-        if created or view.status == "open":
-            return created, view
+        created, view, changed = await self._open_episode(opening, received_at, 1)
+        if created:
+            return True, view
         episode = next_episode(view, opening)
-        if episode is None:
-            return False, view
-        return await self._open_episode(opening, received_at, episode)
+        if episode is not None:
+            created, view, changed = await self._open_episode(opening, received_at, episode)
+            if created:
+                return True, view
+        if changed:
+            raise IdReusedError(
+                f"loan {opening.loan_id} has a case opened with another {', '.join(changed)}; "
+                "a loan_id means one loan",
+                fields=changed,
+            )
+        return False, view
 
     async def _open_episode(
         self, opening: CaseOpening, received_at: datetime, episode: int
-    ) -> tuple[bool, CaseView]:
-        """Start episode `episode` of the loan's case; (False, the case) when one runs or,
-        for the first episode, when any ever ran."""
+    ) -> tuple[bool, CaseView, list[str]]:
+        """Start episode `episode` of the loan's case: (True, its view, []). When one runs
+        or, for the first episode, when any ever ran: (False, that case, the fields of
+        `opening` that differ from what it was opened with)."""
         start = CaseStart(
             opening=opening, received_at=received_at, strategy=self._strategy, episode=episode
         )
@@ -116,11 +127,11 @@ class CaseGateway:
             async with asyncio.timeout(ANSWER_TIMEOUT.total_seconds()):
                 await self._start(start, initial, reuse)
         except WorkflowAlreadyStartedError:
-            return False, await self._existing_case(opening)
+            return False, *await self._existing_case(opening)
         except TEMPORAL_FAILURES as error:
             # Whether the case started is open; opening again is safe (one case per loan).
             raise await self._failures.explain(error, None, unanswered=READ_UNANSWERED) from error
-        return True, initial.view()
+        return True, initial.view(), []
 
     async def _start(
         self, start: CaseStart, initial: CaseState, reuse: WorkflowIDReusePolicy
@@ -342,9 +353,9 @@ class CaseGateway:
             view = await self.get_view(loan_id)
             return KeyedOutcome(accepted=lookup.use.accepted, case=view, replayed=True)
 
-    async def _existing_case(self, opening: CaseOpening) -> CaseView:
-        """The case the loan has, if `opening` repeats what it was opened with (but the
-        customer's contact facts); else `IdReusedError` naming the fields that differ."""
+    async def _existing_case(self, opening: CaseOpening) -> tuple[CaseView, list[str]]:
+        """The case the loan has, and the fields `opening` differs from what it was opened
+        with in (but the customer's contact facts)."""
         loan_id = opening.loan_id
         view, facts = await asyncio.gather(
             self.get_view(loan_id),
@@ -356,11 +367,4 @@ class CaseGateway:
                 READ_UNANSWERED,
             ),
         )
-        changed = facts.changed_by(OpeningFacts.of(opening))
-        if changed:
-            raise IdReusedError(
-                f"loan {loan_id} has a case opened with another {', '.join(changed)}; "
-                "a loan_id means one loan",
-                fields=changed,
-            )
-        return view
+        return view, facts.changed_by(OpeningFacts.of(opening))

@@ -25,12 +25,10 @@ with workflow.unsafe.imports_passed_through():
     from arrears import ids
     from arrears.commands import (
         CommandOutcome,
-        PromiseToPay,
     )
     from arrears.contracts import (
         CaseOutcome,
         CaseView,
-        Customer,
         NextAction,
         Payment,
         PaymentOutcome,
@@ -38,24 +36,13 @@ with workflow.unsafe.imports_passed_through():
     )
     from arrears.idempotency import (
         IdempotencyStamp,
-        KeyedOutcome,
         KeyLookup,
-        StampedCease,
-        StampedClose,
-        StampedDispute,
-        StampedHardship,
-        StampedMigration,
-        StampedOutcome,
-        StampedPlan,
-        StampedResolution,
     )
     from arrears.workflows.calendar import overdue_since
     from arrears.workflows.case_commands import PAYMENT_RULES, CommandRejected
     from arrears.workflows.case_ids import CaseIds, checked
     from arrears.workflows.case_state import CaseStart, CaseState
-    from arrears.workflows.customer_follow import follow_customer
-    from arrears.workflows.dispute_outcomes import check_terms
-    from arrears.workflows.dispute_outcomes import resolve as resolve_with_outcome
+    from arrears.workflows.command_handlers import CommandHandlers
     from arrears.workflows.door import settle_waiting
     from arrears.workflows.effects import CaseEffects
     from arrears.workflows.foundation import FoundationSteps
@@ -74,10 +61,6 @@ ONE_STEP_AT_A_TIME = "one-step-at-a-time"
 await (`StrategyTurns`); every message leaves through the door (`door`), an escalation's
 notice counts once sent, and agreements hold back every escalation."""
 
-DISPUTE_OUTCOMES = "dispute-outcomes"
-"""Patch id: an upheld dispute corrects the balance or closes the case
-(`dispute_outcomes`); before it, an upheld dispute left the case stopped and open."""
-
 RECOVERIES = "recoveries-after-write-off"
 """Patch id: a written-off case lingers for `RECOVERY_WINDOW` to take recoveries; before it,
 the run completed at once and a later payment was refused."""
@@ -87,7 +70,7 @@ SETTLE_BY_COMPONENT = "settle-by-component"
 
 
 @workflow.defn(name="CollectionCase")
-class CollectionCase(LedgerChangeHandlers):
+class CollectionCase(CommandHandlers, LedgerChangeHandlers):
     @workflow.init
     def __init__(self, start: CaseStart) -> None:
         self._state = start.carried or CaseState.open(
@@ -173,128 +156,6 @@ class CollectionCase(LedgerChangeHandlers):
         if self._check(self._state.used_ids.check_payment, payment, self._state.opening.currency):
             return  # a harmless repeat, answered `applied: false`
         self._check(self._state.check_payment, payment, workflow.now())
-
-    # Commands.
-
-    @workflow.signal(name="promise_received")
-    def promise_received(self, command: PromiseToPay) -> None:
-        """A promise from a self-service channel or an IVR. Deduplicated by promise_id; one
-        the case cannot take is recorded as rejected, with the reason."""
-        if self._ids.refused_promise(command):
-            return
-        try:
-            self._state.check_promise(command, workflow.now())
-        except CommandRejected as rejected:
-            self._state.record(
-                workflow.now(),
-                "promise_rejected",
-                promise_id=command.promise_id,
-                rule=f"promise.{rejected.kind}",
-                detail=str(rejected),
-            )
-            return
-        self._state.make_promise(command, workflow.now())
-
-    @workflow.update(name="promise_to_pay")
-    def promise_to_pay(self, command: PromiseToPay) -> CommandOutcome:
-        return self._answer(self._state.make_promise(command, workflow.now()))
-
-    @promise_to_pay.validator
-    def _validate_promise(self, command: PromiseToPay) -> None:
-        self._check(self._state.used_ids.check_promise, command)
-        self._check(self._state.check_promise, command, workflow.now())
-
-    # These take an Idempotency-Key (`case_ids`): their arguments are stamped.
-
-    @workflow.update(name="report_hardship")
-    def report_hardship(self, command: StampedHardship) -> KeyedOutcome:
-        return self._ids.run(command, self._state.report_hardship)
-
-    @report_hardship.validator
-    def _validate_hardship(self, command: StampedHardship) -> None:
-        self._ids.validate(command, self._state.check_hardship, command)
-
-    @workflow.update(name="agree_plan")
-    def agree_plan(self, command: StampedPlan) -> KeyedOutcome:
-        return self._ids.run(command, self._state.agree_plan)
-
-    @agree_plan.validator
-    def _validate_plan(self, command: StampedPlan) -> None:
-        self._ids.validate(command, self._state.check_plan, command, workflow.now())
-
-    @workflow.update(name="open_dispute")
-    def open_dispute(self, command: StampedDispute) -> KeyedOutcome:
-        return self._ids.run(command, self._state.open_dispute)
-
-    @open_dispute.validator
-    def _validate_dispute(self, command: StampedDispute) -> None:
-        self._ids.validate(command, self._state.check_dispute, command)
-
-    @workflow.update(name="resolve_dispute")
-    def resolve_dispute(self, command: StampedResolution) -> KeyedOutcome:
-        return self._ids.run(command, self._resolve)
-
-    def _resolve(self, command: StampedResolution, now: datetime) -> bool:
-        if workflow.patched(DISPUTE_OUTCOMES):
-            return resolve_with_outcome(self._state, command, now)
-        return self._state.resolve_dispute(command, now)
-
-    @resolve_dispute.validator
-    def _validate_resolution(self, command: StampedResolution) -> None:
-        self._ids.validate(command, self._check_resolution, command)
-
-    def _check_resolution(self, command: StampedResolution) -> None:
-        self._state.check_resolution(command)
-        check_terms(self._state.dispute, command, self._state.ledger)
-
-    @workflow.update(name="cease_contact")
-    def cease_contact(self, command: StampedCease) -> KeyedOutcome:
-        return self._ids.run(command, self._state.cease_contact)
-
-    @cease_contact.validator
-    def _validate_cease(self, command: StampedCease) -> None:
-        self._ids.validate(command, self._state.check_cease, command)
-
-    @workflow.update(name="record_contact_outcome")
-    def record_contact_outcome(self, command: StampedOutcome) -> KeyedOutcome:
-        return self._ids.run(command, self._state.record_outcome)
-
-    @record_contact_outcome.validator
-    def _validate_outcome(self, command: StampedOutcome) -> None:
-        self._ids.validate(command, self._state.check_outcome, command)
-
-    @workflow.update(name="migrate_strategy")
-    def migrate_strategy(self, command: StampedMigration) -> KeyedOutcome:
-        """Follow another strategy from now on, on purpose; see `CaseState.migrate_strategy`."""
-        return self._ids.run(command, self._migrate)
-
-    def _migrate(self, command: StampedMigration, now: datetime) -> bool:
-        accepted = self._state.migrate_strategy(command, now)
-        if accepted:
-            workflow.upsert_search_attributes([ids.STRATEGY.value_set(command.strategy.version)])
-        return accepted
-
-    @migrate_strategy.validator
-    def _validate_migration(self, command: StampedMigration) -> None:
-        self._ids.validate(command, self._state.check_migration, command)
-
-    @workflow.update(name="close")
-    def close(self, command: StampedClose) -> KeyedOutcome:
-        """The bank recalls the case. Collection stops at once; the case closes."""
-        return self._ids.run(command, self._state.recall)
-
-    @close.validator
-    def _validate_close(self, command: StampedClose) -> None:
-        self._ids.validate(command, self._state.require_open)
-
-    @workflow.signal(name="update_customer")
-    def update_customer(self, customer: Customer) -> None:
-        """The customer's contact facts changed (sent by `CustomerUpdate`): the case follows
-        them, and decides by the new time zone from now on (`follow_customer`)."""
-        changed = follow_customer(self._state, customer, workflow.now())
-        if "timezone" in changed:
-            # DPD 1 began at the new zone's midnight; listings count DPD from it.
-            workflow.upsert_search_attributes([self._overdue_since()])
 
     def _answer(self, accepted: bool) -> CommandOutcome:
         """The answer to a command: the case as the command left it, with the next action

@@ -13,9 +13,9 @@ def next_episode(closed: CaseView, opening: CaseOpening) -> int | None:
     repeat of the opening of that case and must return it.
 
     A loan that cured and fell behind again is overdue on a later instalment: its due date
-    is later than the closed case's. An opening with the same or an earlier due date is the
-    closed case's own opening sent again (a retry, a batch resent), whatever the amounts:
-    starting a case for it would collect a delinquency that already ended.
+    is later than the closed case's. An opening with the same or an earlier due date is no
+    new delinquency: starting a case for it would collect one that already ended. It is the
+    closed case's own opening sent again (a retry, a batch resent), or it conflicts with it.
     """
     if closed.status != "closed" or opening.due_date <= closed.due_date:
         return None

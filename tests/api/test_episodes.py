@@ -86,14 +86,15 @@ async def test_a_loan_that_falls_behind_again_gets_a_new_case(
     assert tuple(row) == (2, "open")
 
 
-async def test_an_opening_with_an_earlier_due_date_returns_the_closed_case(
-    api: httpx.AsyncClient,
-):
+async def test_an_opening_with_an_earlier_due_date_starts_nothing(api: httpx.AsyncClient):
+    """No new delinquency: the loan_id names a case opened with another due date."""
     first = case_body(due_date=days_ago(10), principal=10_000, interest=0, fees=0)
     await cured(api, first)
     stale = await post_case(api, {**first, "due_date": days_ago(12)})
-    assert stale.status_code == 200
-    assert (stale.json()["closed_reason"], stale.json()["episode"]) == ("paid", 1)
+    assert stale.status_code == 409, stale.text
+    assert (stale.json()["error"], stale.json()["fields"]) == ("id_reused", ["due_date"])
+    view = (await api.get(f"/v1/cases/{first['loan_id']}", headers=auth("auditor"))).json()
+    assert (view["closed_reason"], view["episode"]) == ("paid", 1)
 
 
 async def test_listing_names_each_run(api: httpx.AsyncClient):

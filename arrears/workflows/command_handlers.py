@@ -1,0 +1,154 @@
+"""The case's commands other than payments: promises, hardship, plans, disputes, cease,
+call outcomes, strategy moves, recall, and the customer's new contact facts. A base of
+`CollectionCase`, which provides `_state`, `_ids`, `_answer`, `_check` and
+`_overdue_since`; the rules live in `case_commands`, `case_ids` and `dispute_outcomes`."""
+
+from datetime import datetime
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from arrears import ids
+    from arrears.commands import CommandOutcome, PromiseToPay
+    from arrears.contracts import Customer
+    from arrears.idempotency import (
+        KeyedOutcome,
+        StampedCease,
+        StampedClose,
+        StampedDispute,
+        StampedHardship,
+        StampedMigration,
+        StampedOutcome,
+        StampedPlan,
+        StampedResolution,
+    )
+    from arrears.workflows.case_commands import CommandRejected
+    from arrears.workflows.customer_follow import follow_customer
+    from arrears.workflows.dispute_outcomes import check_terms
+    from arrears.workflows.dispute_outcomes import resolve as resolve_with_outcome
+
+DISPUTE_OUTCOMES = "dispute-outcomes"
+"""Patch id: an upheld dispute corrects the balance or closes the case
+(`dispute_outcomes`); before it, an upheld dispute left the case stopped and open."""
+
+
+class CommandHandlers:
+    @workflow.signal(name="promise_received")
+    def promise_received(self, command: PromiseToPay) -> None:
+        """A promise from a self-service channel or an IVR. Deduplicated by promise_id; one
+        the case cannot take is recorded as rejected, with the reason."""
+        if self._ids.refused_promise(command):
+            return
+        try:
+            self._state.check_promise(command, workflow.now())
+        except CommandRejected as rejected:
+            self._state.record(
+                workflow.now(),
+                "promise_rejected",
+                promise_id=command.promise_id,
+                rule=f"promise.{rejected.kind}",
+                detail=str(rejected),
+            )
+            return
+        self._state.make_promise(command, workflow.now())
+
+    @workflow.update(name="promise_to_pay")
+    def promise_to_pay(self, command: PromiseToPay) -> CommandOutcome:
+        return self._answer(self._state.make_promise(command, workflow.now()))
+
+    @promise_to_pay.validator
+    def _validate_promise(self, command: PromiseToPay) -> None:
+        self._check(self._state.used_ids.check_promise, command)
+        self._check(self._state.check_promise, command, workflow.now())
+
+    # These take an Idempotency-Key (`case_ids`): their arguments are stamped.
+
+    @workflow.update(name="report_hardship")
+    def report_hardship(self, command: StampedHardship) -> KeyedOutcome:
+        return self._ids.run(command, self._state.report_hardship)
+
+    @report_hardship.validator
+    def _validate_hardship(self, command: StampedHardship) -> None:
+        self._ids.validate(command, self._state.check_hardship, command)
+
+    @workflow.update(name="agree_plan")
+    def agree_plan(self, command: StampedPlan) -> KeyedOutcome:
+        return self._ids.run(command, self._state.agree_plan)
+
+    @agree_plan.validator
+    def _validate_plan(self, command: StampedPlan) -> None:
+        self._ids.validate(command, self._state.check_plan, command, workflow.now())
+
+    @workflow.update(name="open_dispute")
+    def open_dispute(self, command: StampedDispute) -> KeyedOutcome:
+        return self._ids.run(command, self._state.open_dispute)
+
+    @open_dispute.validator
+    def _validate_dispute(self, command: StampedDispute) -> None:
+        self._ids.validate(command, self._state.check_dispute, command)
+
+    @workflow.update(name="resolve_dispute")
+    def resolve_dispute(self, command: StampedResolution) -> KeyedOutcome:
+        return self._ids.run(command, self._resolve)
+
+    def _resolve(self, command: StampedResolution, now: datetime) -> bool:
+        if workflow.patched(DISPUTE_OUTCOMES):
+            return resolve_with_outcome(self._state, command, now)
+        return self._state.resolve_dispute(command, now)
+
+    @resolve_dispute.validator
+    def _validate_resolution(self, command: StampedResolution) -> None:
+        self._ids.validate(command, self._check_resolution, command)
+
+    def _check_resolution(self, command: StampedResolution) -> None:
+        self._state.check_resolution(command)
+        check_terms(self._state.dispute, command, self._state.ledger)
+
+    @workflow.update(name="cease_contact")
+    def cease_contact(self, command: StampedCease) -> KeyedOutcome:
+        return self._ids.run(command, self._state.cease_contact)
+
+    @cease_contact.validator
+    def _validate_cease(self, command: StampedCease) -> None:
+        self._ids.validate(command, self._state.check_cease, command)
+
+    @workflow.update(name="record_contact_outcome")
+    def record_contact_outcome(self, command: StampedOutcome) -> KeyedOutcome:
+        return self._ids.run(command, self._state.record_outcome)
+
+    @record_contact_outcome.validator
+    def _validate_outcome(self, command: StampedOutcome) -> None:
+        self._ids.validate(command, self._state.check_outcome, command)
+
+    @workflow.update(name="migrate_strategy")
+    def migrate_strategy(self, command: StampedMigration) -> KeyedOutcome:
+        """Follow another strategy from now on, on purpose; see `CaseState.migrate_strategy`."""
+        return self._ids.run(command, self._migrate)
+
+    def _migrate(self, command: StampedMigration, now: datetime) -> bool:
+        accepted = self._state.migrate_strategy(command, now)
+        if accepted:
+            workflow.upsert_search_attributes([ids.STRATEGY.value_set(command.strategy.version)])
+        return accepted
+
+    @migrate_strategy.validator
+    def _validate_migration(self, command: StampedMigration) -> None:
+        self._ids.validate(command, self._state.check_migration, command)
+
+    @workflow.update(name="close")
+    def close(self, command: StampedClose) -> KeyedOutcome:
+        """The bank recalls the case. Collection stops at once; the case closes."""
+        return self._ids.run(command, self._state.recall)
+
+    @close.validator
+    def _validate_close(self, command: StampedClose) -> None:
+        self._ids.validate(command, self._state.require_open)
+
+    @workflow.signal(name="update_customer")
+    def update_customer(self, customer: Customer) -> None:
+        """The customer's contact facts changed (sent by `CustomerUpdate`): the case follows
+        them, and decides by the new time zone from now on (`follow_customer`)."""
+        changed = follow_customer(self._state, customer, workflow.now())
+        if "timezone" in changed:
+            # DPD 1 began at the new zone's midnight; listings count DPD from it.
+            workflow.upsert_search_attributes([self._overdue_since()])
