@@ -132,10 +132,14 @@ def _decode_token(token: str) -> bytes:
     try:
         raw = base64.urlsafe_b64decode(token.encode())
     except (binascii.Error, ValueError) as error:
-        raise InvalidCommandError("page_token is not a token this API handed out") from error
+        raise InvalidCommandError(
+            "page_token is not a token this API handed out", code="invalid_page_token"
+        ) from error
     inner, checksum = raw[:-_CHECKSUM_BYTES], raw[-_CHECKSUM_BYTES:]
     if not inner or not hmac.compare_digest(checksum, _checksum(inner)):
-        raise InvalidCommandError("page_token is not a token this API handed out")
+        raise InvalidCommandError(
+            "page_token is not a token this API handed out", code="invalid_page_token"
+        )
     return inner
 
 
