@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from arrears.api.search import _encode_token
 from tests.api.conftest import auth
 from tests.factories import case_body, new_loan_id
 
@@ -237,3 +238,16 @@ async def test_the_page_token_error_is_named(api: httpx.AsyncClient):
     assert response.status_code == 422, response.text
     assert response.json()["error"] == "invalid_page_token"
     assert "page_token" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("inner", [b"garbage", b"\x00" * 40, b'{"a":1}'])
+async def test_a_made_up_page_token_with_a_matching_checksum_is_refused(
+    api: httpx.AsyncClient, inner: bytes
+):
+    """Whoever computes the checksum can still not make Temporal fail on the token."""
+    token = _encode_token(inner)
+    response = await api.get("/v1/cases", params={"page_token": token}, headers=auth("auditor"))
+
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 422:
+        assert response.json()["error"] == "invalid_page_token"
