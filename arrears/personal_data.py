@@ -106,13 +106,26 @@ def _spans(count: int) -> list[tuple[int, int]]:
 
 def _is_phone_number(digits: str) -> bool:
     if digits.startswith("00"):
-        digits = digits[2:]
-    if _SHORTEST_INTERNATIONAL <= len(digits) <= 15 and _valid("+" + digits, None):
-        return True
-    return any(
-        digits.startswith(prefix) and len(digits) >= 9 and _valid(digits, region)
-        for region, prefix in _TRUNK_PREFIXES.items()
+        international = digits[2:]
+    else:
+        international = digits
+        national = any(
+            digits.startswith(prefix) and len(digits) >= 9 and _valid(digits, region)
+            for region, prefix in _TRUNK_PREFIXES.items()
+        )
+        if national:
+            return True
+    return (
+        _SHORTEST_INTERNATIONAL <= len(international) <= 15
+        and _has_our_country_code(international)
+        and _valid("+" + international, None)
     )
+
+
+def _has_our_country_code(digits: str) -> bool:
+    """Whether `digits` begin with a supported country code (codes are prefix-free).
+    Checked before parsing, so that no other country's metadata is ever loaded."""
+    return any(int(digits[:length]) in _COUNTRY_CODES for length in (1, 2, 3))
 
 
 def _valid(number: str, region: str | None) -> bool:

@@ -1,5 +1,7 @@
 """References that look like personal data are refused; ordinary references are not."""
 
+import sys
+
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
@@ -88,3 +90,12 @@ def test_ordinary_references_are_accepted(value: str):
 def test_a_reference_that_is_personal_data_is_refused_as_what_it_is(value: str, message: str):
     with pytest.raises(ValidationError, match=message):
         REFERENCE.validate_python(value)
+
+
+def test_a_check_imports_nothing():
+    """Workflows validate references when they read their input, inside the sandbox, which
+    must not import: every phone metadata a check needs is loaded with the module."""
+    before = set(sys.modules)
+    for value in ["LN2024000123", "0020123456789", "00201234567890", "9112345678901", "2" * 15]:
+        personal_data_kind(value)
+    assert set(sys.modules) - before == set()
