@@ -6,26 +6,32 @@ it. Pure: no I/O after import, no Temporal import. Phone numbers are judged by
 libphonenumber's metadata (`phonenumbers`), loaded at import so a check never imports.
 
 What is refused, in a run of digits (single `-`, `.`, `_` or `:` allowed between groups of
-digits, as people write numbers), or any contiguous part of one:
+digits, as people write numbers), or any contiguous part of one that is not glued to
+letters (the `0-8870-4507` in `16eaaaf0-8870-4507-…` is part of a longer token):
 
 - a phone number of a supported jurisdiction (CN, US, UK, the 27 EU member states) written
-  with its country code (E.164 without the `+`, or after the `00` international prefix):
-  `447911123456`, `12025550143`, `8613800138000`, `4915112345678`;
-- one written nationally with its trunk prefix, where the country has one: `07911123456`
-  (UK), `01012345678` (CN), `0612345678` (FR), `015112345678` (DE);
+  with its country code: E.164 without the `+` in 11 digits or more (`447911123456`,
+  `12025550143`, `4915112345678`), or after the `00` international prefix in 10 or more
+  (`004520240001`);
+- one written nationally in 10 digits or more with its trunk prefix, where the country has
+  one: `07911123456` (UK), `01012345678` (CN), `0612345678` (FR), `015112345678` (DE);
 - a US or Canadian number grouped as people write it: `202-555-0143`, `202.555.0143`;
-- a mainland-China mobile, with or without its country code: `13800138000`;
+- a mainland-China mobile, with or without its country code, even glued to letters:
+  `13800138000`, `C13800138000`;
 - a mainland-China resident identity number: 18 characters with a valid birth date and
   the GB 11643-1999 check character (`11010519491231002X`), or the old 15-digit form with
   a valid birth date and province;
 - 13–19 digits passing the Luhn check (a payment card);
 - anything with an `@` (an e-mail address), or starting `+` (a phone number).
 
-Left alone, on purpose: bare national numbers without a trunk prefix. Ten digits are most
-often a valid North American number (`2024000123` is one, and so is nearly every US loan
-number of ten digits), and eight digits a Danish one (`20240001`): refusing them would
-refuse ordinary references like `LN20240001`. Written with the country code, they are
-refused.
+Left alone, on purpose: bare national numbers without a trunk prefix, and ten digits
+without `00`. Ten digits are most often a valid North American number (`2024000123` is
+one, and so is nearly every US loan number of ten digits), a German or Hungarian one with
+its country code (`4912345678`), and eight digits a Danish one (`20240001`): refusing them
+would refuse ordinary references like `LN20240001`. A random reference can still be a
+phone number by chance (`L-0175641460` is a German mobile number written nationally): about
+one in a thousand of `L-` and ten random hexadecimal characters, and of UUIDs; such a
+reference is refused and another must be used.
 """
 
 import re
@@ -56,8 +62,11 @@ for _code in _COUNTRY_CODES:
         PhoneMetadata.metadata_for_region(_region)
 
 _SHORTEST_INTERNATIONAL = 10
-"""Fewest digits of a number with its country code counted here: shorter runs are too
-often ordinary sequence numbers (`3524567` is a valid Luxembourg number)."""
+"""Fewest digits of a number with its country code counted here, after `00`; without it,
+one more. Shorter runs are too often ordinary sequence numbers: `3524567` is a valid
+Luxembourg number, `4912345678` a German one, `4520240001` a Danish one."""
+_SHORTEST_NATIONAL = 10
+"""Fewest digits of a national number with its trunk prefix counted here (`0612345678`)."""
 
 # 13–19 digits, plain or grouped by single separators ("4111-1111-1111-1111").
 _CARD_LIKE = (
@@ -87,11 +96,14 @@ def personal_data_kind(value: str) -> str | None:
         return "a phone number"
     if any(_is_cn_identity(match.group(1)) for match in _CN_IDENTITY.finditer(value)):
         return "a resident identity number"
-    for run in _DIGIT_RUN.findall(value):
-        groups = re.split(r"[-._:]", run)
+    for match in _DIGIT_RUN.finditer(value):
+        groups = re.split(r"[-._:]", match.group())
+        glued_before = match.start() > 0 and value[match.start() - 1].isalpha()
+        glued_after = match.end() < len(value) and value[match.end()].isalpha()
         for start, end in _spans(len(groups)):
-            digits = "".join(groups[start:end])
-            if _is_phone_number(digits):
+            if (start == 0 and glued_before) or (end == len(groups) and glued_after):
+                continue  # part of a longer token (`16eaaaf0-8870`): not written as a number
+            if _is_phone_number("".join(groups[start:end])):
                 return "a phone number"
     cards = [run for pattern in _CARD_LIKE for run in pattern.findall(value)]
     if any(_luhn_valid(re.sub(r"\D", "", run)) for run in cards):
@@ -108,13 +120,16 @@ def _is_phone_number(digits: str) -> bool:
     if digits.startswith("00"):
         international = digits[2:]
     else:
-        international = digits
         national = any(
-            digits.startswith(prefix) and len(digits) >= 9 and _valid(digits, region)
+            digits.startswith(prefix)
+            and len(digits) >= _SHORTEST_NATIONAL
+            and _valid(digits, region)
             for region, prefix in _TRUNK_PREFIXES.items()
         )
         if national:
             return True
+        # Without the 00, ten digits are too often a plain number (`4912345678`).
+        international = digits if len(digits) > _SHORTEST_INTERNATIONAL else ""
     return (
         _SHORTEST_INTERNATIONAL <= len(international) <= 15
         and _has_our_country_code(international)

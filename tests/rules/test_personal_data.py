@@ -22,7 +22,7 @@ REFERENCE = TypeAdapter(OpaqueRef)
         ("8613800138000", "a phone number"),
         ("4915112345678", "a phone number"),
         ("33612345678", "a phone number"),
-        ("4520240001", "a phone number"),
+        ("004520240001", "a phone number"),
         ("LN-447911123456", "a phone number"),
         # National form with its trunk prefix.
         ("07911123456", "a phone number"),
@@ -63,6 +63,9 @@ def test_personal_data_is_recognised(value: str, kind: str):
         "L-4f2a9c0d1e",
         "LN2024000123",
         "2024000123",  # ten digits: most are valid NANP numbers, and US loan numbers
+        "4912345678",  # a German number with its country code, and a plain number
+        "4520240001",  # a Danish one
+        "16eaaaf0-8870-4507-b79b-8e3b9a4ae629",  # a UUID whose digits could be a number
         "20240001",  # eight digits: a Danish number nationally, and a sequence number
         "LOAN:2026:11:000001",
         "ACC-0000012345",
