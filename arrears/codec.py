@@ -12,16 +12,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
 _NONCE_BYTES = 12
+_TAG_BYTES = 16
 
 
 class KeyRingError(ValueError):
     pass
+
+
+class UndecodablePayloadError(ValueError):
+    """An encrypted payload that cannot be what this codec wrote: too short to hold a nonce
+    and a tag, a key id that is not UTF-8, or clear text that is no payload."""
 
 
 @dataclass(frozen=True)
@@ -81,10 +88,28 @@ class EncryptionCodec(PayloadCodec):
             if payload.metadata.get("encoding") != ENCODING:
                 decoded.append(payload)
                 continue
-            kid = payload.metadata[KEY_ID].decode()
-            cipher = self._ciphers.get(kid)
-            if cipher is None:
-                raise KeyRingError(f"payload encrypted with unknown key id {kid!r}")
-            nonce, ciphertext = payload.data[:_NONCE_BYTES], payload.data[_NONCE_BYTES:]
-            decoded.append(Payload.FromString(cipher.decrypt(nonce, ciphertext, kid.encode())))
+            decoded.append(self._decrypt(payload))
         return decoded
+
+    def _decrypt(self, payload: Payload) -> Payload:
+        """The payload `payload` encrypts. `KeyRingError` if its key is not in the ring,
+        `cryptography.exceptions.InvalidTag` if it was not encrypted with that key or was
+        altered, `UndecodablePayloadError` if it cannot be an encrypted payload at all."""
+        try:
+            kid = payload.metadata.get(KEY_ID, b"").decode()
+        except UnicodeDecodeError as error:
+            raise UndecodablePayloadError("the key id is not UTF-8 text") from error
+        cipher = self._ciphers.get(kid)
+        if cipher is None:
+            raise KeyRingError(f"payload encrypted with unknown key id {kid!r}")
+        if len(payload.data) < _NONCE_BYTES + _TAG_BYTES:
+            raise UndecodablePayloadError(
+                f"{len(payload.data)} bytes are too few for a nonce and a tag "
+                f"({_NONCE_BYTES + _TAG_BYTES})"
+            )
+        nonce, ciphertext = payload.data[:_NONCE_BYTES], payload.data[_NONCE_BYTES:]
+        clear = cipher.decrypt(nonce, ciphertext, kid.encode())
+        try:
+            return Payload.FromString(clear)
+        except DecodeError as error:
+            raise UndecodablePayloadError("the clear text is not a payload") from error

@@ -11,10 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from arrears.fields import (
     CurrencyCode,
+    EmailAddress,
     MinorUnits,
     NonNegativeMinorUnits,
     OpaqueRef,
-    PrintableText,
+    PaidAt,
+    PersonName,
     TimeZoneName,
     UtcDatetime,
 )
@@ -42,11 +44,11 @@ class Customer(Contract):
     """
 
     customer_id: OpaqueRef
-    name: PrintableText = Field(min_length=1, max_length=200)
+    name: PersonName = Field(min_length=1, max_length=200)
     phone: str | None = Field(
         default=None, pattern=r"^\+[1-9]\d{6,14}$", examples=["+8613800138000"]
     )
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    email: EmailAddress | None = None
     timezone: TimeZoneName
     language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
 
@@ -200,7 +202,7 @@ class Payment(Contract):
     payment_id: OpaqueRef
     amount: MinorUnits
     currency: CurrencyCode | None = None
-    paid_at: UtcDatetime | None = None
+    paid_at: PaidAt | None = None
 
 
 class Allocation(Contract):

@@ -4,11 +4,15 @@ Pure: no I/O, no Temporal import. `api/`, `activities/` and `workflows/` all imp
 """
 
 import re
+import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, Field, StrictInt
+from pydantic import AfterValidator, BeforeValidator, Field, StrictInt
+
+from arrears.currencies import check_currency
+from arrears.personal_data import personal_data_kind
 
 MAX_MINOR_UNITS = 10**15
 """The largest amount any one field may carry: 10 trillion in a two-decimal currency, far
@@ -23,41 +27,31 @@ MinorUnits = Annotated[
 
 NonNegativeMinorUnits = Annotated[StrictInt, Field(ge=0, le=MAX_MINOR_UNITS)]
 
-CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. CNY.")]
-
-# 13–19 digits, plain or grouped by single separators ("4111-1111-1111-1111").
-_CARD_LIKE = (
-    re.compile(r"\d{13,19}"),
-    re.compile(r"(?<!\d)\d(?:[-. _:]?\d){12,18}(?!\d)"),
-)
-# A mainland-China mobile, with or without the 86 country code.
-_CN_MOBILE_LIKE = re.compile(r"(?<!\d)(?:86[-. ]?)?1[3-9]\d{9}(?!\d)")
+CurrencyCode = Annotated[
+    str,
+    Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. CNY.", examples=["CNY"]),
+    AfterValidator(check_currency),
+]
+"""A currency a loan may be in (`currencies.LOAN_CURRENCIES`: CLDR's, less codes that are
+no country's money such as XXX, XTS, XAU, XDR)."""
 
 
-def _luhn_valid(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
+_LONGEST_REFERENCE = 64
 
 
 def check_opaque_reference(value: str) -> str:
-    """Reject references that look like personal data.
+    """Reject references that look like personal data (`personal_data.personal_data_kind`:
+    phone numbers of the supported jurisdictions, CN resident identity numbers, payment
+    cards, e-mail addresses).
 
     Loan and customer references end up in workflow ids and search attributes, which are
-    stored unencrypted. A run of 13–19 digits (single separators allowed between them)
-    that passes the Luhn check, or a mainland-China mobile number with or without its
-    country code, is refused.
+    stored unencrypted.
     """
-    runs = [run for pattern in _CARD_LIKE for run in pattern.findall(value)]
-    for run in runs:
-        if _luhn_valid(re.sub(r"\D", "", run)):
-            raise ValueError("looks like a payment card number; use an opaque reference")
-    if _CN_MOBILE_LIKE.search(value):
-        raise ValueError("looks like a phone number; use an opaque reference")
+    if not isinstance(value, str) or len(value) > _LONGEST_REFERENCE:
+        return value  # Not a reference at all: the type and length checks say so.
+    kind = personal_data_kind(value)
+    if kind is not None:
+        raise ValueError(f"looks like {kind}; use an opaque reference")
     return value
 
 
@@ -65,11 +59,12 @@ OpaqueRef = Annotated[
     str,
     Field(
         min_length=1,
-        max_length=64,
+        max_length=_LONGEST_REFERENCE,
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$",
         description="An opaque reference: letters, digits and . _ : - only, no personal data.",
     ),
-    AfterValidator(check_opaque_reference),
+    # Before the pattern, so that `+44…` or `a@b.c` is refused as what it is.
+    BeforeValidator(check_opaque_reference),
 ]
 
 
@@ -89,8 +84,9 @@ def check_timezone(value: str) -> str:
     return value
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-"""Control characters, and the bidirectional overrides that make text read otherwise."""
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+"""Control characters, the bidirectional overrides that make text read otherwise, and lone
+surrogates (`"\\ud800"` in JSON), which no database or message can encode."""
 _INVISIBLE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]")
 
 
@@ -105,7 +101,20 @@ def check_printable(value: str) -> str:
 
 
 PrintableText = Annotated[str, AfterValidator(check_printable)]
-"""Free text shown to people (a name): printable, not blank."""
+"""Free text shown to people: printable, not blank."""
+
+
+def check_name(value: str) -> str:
+    """A person's name: printable (`check_printable`) and with at least one letter of some
+    script (Unicode category L: `Ann`, `张三`, `Zoë`), so `...`, `123` or `--` is no name."""
+    check_printable(value)
+    if not any(unicodedata.category(char).startswith("L") for char in value):
+        raise ValueError("must contain a letter")
+    return value
+
+
+PersonName = Annotated[str, AfterValidator(check_name)]
+"""A person's name as it is written to them: printable, with a letter."""
 
 
 TimeZoneName = Annotated[
@@ -118,8 +127,36 @@ TimeZoneName = Annotated[
 def check_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("must carry a UTC offset")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as error:  # 0001-01-01T00:00+05:00 is before year 1 in UTC
+        raise ValueError("is out of range") from error
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(check_utc)]
 """An aware instant, normalised to UTC. Naive datetimes are rejected."""
+
+EARLIEST_PAID_AT = datetime(1970, 1, 1, tzinfo=UTC)
+"""No payment a case takes was made before the Unix epoch: every case's debt fell due
+within the last twenty years (`calendar.OLDEST_DUE_YEARS`), and an earlier `paid_at` is a
+default or a typo (`0001-01-01`). A fixed instant, not one counted back from today, so a
+payment accepted once is read the same way on every replay of the case."""
+
+
+def check_paid_at(value: datetime) -> datetime:
+    if value < EARLIEST_PAID_AT:
+        raise ValueError(f"must not be before {EARLIEST_PAID_AT:%Y-%m-%d}")
+    return value
+
+
+PaidAt = Annotated[UtcDatetime, AfterValidator(check_paid_at)]
+"""When a payment was made: an aware instant in UTC, not before `EARLIEST_PAID_AT` (how
+far ahead of the case's clock it may lie is the case's check, `PAID_AT_SKEW`)."""
+
+
+EmailAddress = Annotated[
+    str,
+    Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    AfterValidator(check_printable),
+]
+"""An e-mail address: one `@`, a dot in the domain, no spaces or control characters."""

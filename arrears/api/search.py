@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import Field, model_validator
 from temporalio.client import Client, WorkflowExecution
+from temporalio.service import RPCError, RPCStatusCode
 
 from arrears import ids
 from arrears.contracts import CaseStatus, Contract, Jurisdiction, Stage
@@ -103,7 +104,9 @@ async def list_page(
 
     The page token handed out is opaque to callers: Temporal's token with a checksum,
     URL-safe base64. A token this API did not hand out is an `InvalidCommandError`, not a
-    call Temporal fails on. `rpc_timeout` bounds the call to Temporal.
+    call Temporal fails on: one cut or mistyped fails the checksum, and one made up with a
+    matching checksum is refused when Temporal cannot read it. `rpc_timeout` bounds the
+    call to Temporal.
     """
     token = _decode_token(search.page_token) if search.page_token else None
     now = datetime.now(UTC)
@@ -113,13 +116,22 @@ async def list_page(
         next_page_token=token,
         rpc_timeout=rpc_timeout,
     )
-    await pages.fetch_next_page()
+    try:
+        await pages.fetch_next_page()
+    except RPCError as error:
+        if token is None or error.status not in _UNREADABLE_TOKEN:
+            raise
+        raise InvalidCommandError(
+            "page_token is not a token this API handed out", code="invalid_page_token"
+        ) from error
     cases = [_summary(execution, now) for execution in pages.current_page or []]
     next_token = pages.next_page_token
     return CasePage(cases=cases, next_page_token=_encode_token(next_token) if next_token else None)
 
 
 _CHECKSUM_BYTES = 8
+_UNREADABLE_TOKEN = (RPCStatusCode.INVALID_ARGUMENT, RPCStatusCode.UNKNOWN)
+"""How Temporal answers a page token it cannot read (it fails to unmarshal it)."""
 
 
 def _checksum(token: bytes) -> bytes:
@@ -136,10 +148,14 @@ def _decode_token(token: str) -> bytes:
     try:
         raw = base64.urlsafe_b64decode(token.encode())
     except (binascii.Error, ValueError) as error:
-        raise InvalidCommandError("page_token is not a token this API handed out") from error
+        raise InvalidCommandError(
+            "page_token is not a token this API handed out", code="invalid_page_token"
+        ) from error
     inner, checksum = raw[:-_CHECKSUM_BYTES], raw[-_CHECKSUM_BYTES:]
     if not inner or not hmac.compare_digest(checksum, _checksum(inner)):
-        raise InvalidCommandError("page_token is not a token this API handed out")
+        raise InvalidCommandError(
+            "page_token is not a token this API handed out", code="invalid_page_token"
+        )
     return inner
 
 

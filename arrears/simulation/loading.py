@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from arrears.simulation.scenario import COMMANDS, Scenario, plan_command
+from arrears.workflows.calendar import due_date_problem
 
 MAX_PROBLEMS = 20
 _MESSAGES = {"missing": "required field is missing", "extra_forbidden": "unknown field"}
@@ -49,7 +50,8 @@ def loads(text: str, *, source: str = "<scenario>") -> Scenario:
 
 
 def _coherence_problems(scenario: Scenario) -> list[str]:
-    """What the models cannot check alone: unique loans, instants within the run."""
+    """What the models cannot check alone: unique loans, due dates the API would take at
+    the scenario's start (`calendar.due_date_problem`), instants within the run."""
     problems: list[str] = []
     first_case: dict[str, int] = {}
     for i, case in enumerate(scenario.cases):
@@ -58,6 +60,10 @@ def _coherence_problems(scenario: Scenario) -> list[str]:
         if loan_id in first_case:
             problems.append(f"{where}: case.loan_id: also used by case {first_case[loan_id]}")
         first_case.setdefault(loan_id, i)
+        opening = case.case
+        problem = due_date_problem(opening.due_date, scenario.start, opening.customer.timezone)
+        if problem is not None:
+            problems.append(f"{where}: case.due_date: {problem.removeprefix('due_date ')}")
         for j, event in enumerate(case.events):
             field = "day" if event.day is not None else "at"
             if not scenario.start <= scenario.instant(event) <= scenario.end:

@@ -105,3 +105,40 @@ def test_an_origin_that_is_not_one_is_a_configuration_error(dev_env: WorkflowEnv
     settings = api_settings(dev_env).model_copy(update={"arrears_codec_origins": "127.0.0.1:8233"})
     with pytest.raises(ConfigError, match=re.escape("ARREARS_CODEC_ORIGINS: '127.0.0.1:8233'")):
         create_app(settings)
+
+
+def _encrypted(data: bytes, kid: bytes = b"test1") -> Payload:
+    return Payload(metadata={"encoding": b"binary/encrypted", "encryption-key-id": kid}, data=data)
+
+
+@pytest.mark.parametrize(
+    ("payload", "said"),
+    [
+        (_encrypted(b""), "too few"),
+        (_encrypted(b"short"), "too few"),
+        (_encrypted(b"x" * 27), "too few"),
+        (_encrypted(b"x" * 40, kid=b"\xff\xfe"), "not UTF-8"),
+        (_encrypted(b"x" * 40, kid=b""), "not encrypted with a key of this installation"),
+        (_encrypted(b"x" * 40), "not encrypted with a key of this installation"),
+    ],
+    ids=["empty", "short", "no tag", "key id not UTF-8", "no key id", "altered"],
+)
+async def test_a_payload_that_cannot_be_decrypted_is_a_422_saying_why(
+    api: httpx.AsyncClient, payload: Payload, said: str
+):
+    response = await api.post("/v1/codec/decode", content=body(payload), headers=auth("auditor"))
+
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "undecodable"
+    assert said in response.json()["detail"]
+
+
+@pytest.mark.parametrize("path", ["decode", "encode"])
+@pytest.mark.parametrize("raw", [b"\xff\xfe{}", b'{"payloads": [{"data": "\xc3"}]}', b"[" * 5000])
+async def test_a_body_that_is_not_utf8_json_is_a_422(api: httpx.AsyncClient, path: str, raw: bytes):
+    role = "admin"
+    headers = {**auth(role), "Content-Type": "application/json"}
+    response = await api.post(f"/v1/codec/{path}", content=raw, headers=headers)
+
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "invalid_payloads"

@@ -2,12 +2,14 @@
 
 Each refused input gets a 4xx naming what is wrong, and changes nothing."""
 
+import json
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
+from arrears.api.search import _encode_token
 from tests.api.conftest import auth
 from tests.factories import case_body, new_loan_id
 
@@ -48,6 +50,32 @@ def _opening(**changes) -> dict:
         pytest.param({"due_date": "9999-12-31"}, "due_date", id="far future"),
         pytest.param({"due_date": local_day(30)}, "due_date", id="not overdue yet"),
         pytest.param({"due_date": "1900-01-01"}, "due_date", id="centuries ago"),
+        pytest.param({"due_date": "9999-12-30"}, "due_date", id="last day but one"),
+        pytest.param({"due_date": "0001-01-01"}, "due_date", id="year 1"),
+        pytest.param({"customer.name": "123"}, "customer.name", id="name without a letter"),
+        pytest.param({"customer.name": "..."}, "customer.name", id="name of dots"),
+        pytest.param({"customer.email": "a\u0000@b.cn"}, "customer.email", id="NUL in e-mail"),
+        pytest.param({"currency": "XXX"}, "currency", id="no currency"),
+        pytest.param({"currency": "XXY"}, "currency", id="unknown currency"),
+        pytest.param({"currency": "XTS"}, "currency", id="testing currency"),
+        pytest.param({"currency": "XAU"}, "currency", id="gold"),
+        pytest.param({"currency": "XDR"}, "currency", id="special drawing rights"),
+        pytest.param({"loan_id": "447911123456"}, "loan_id", id="UK mobile, E.164"),
+        pytest.param({"loan_id": "07911123456"}, "loan_id", id="UK mobile, national"),
+        pytest.param({"loan_id": "12025550143"}, "loan_id", id="US number, E.164"),
+        pytest.param({"loan_id": "202-555-0143"}, "loan_id", id="US number, national"),
+        pytest.param({"loan_id": "+8613800138000"}, "loan_id", id="CN mobile with +"),
+        pytest.param({"loan_id": "4915112345678"}, "loan_id", id="DE mobile, E.164"),
+        pytest.param(
+            {"customer.customer_id": "11010519491231002X"},
+            "customer.customer_id",
+            id="CN identity number",
+        ),
+        pytest.param(
+            {"customer.customer_id": "zhang.san@example.cn"},
+            "customer.customer_id",
+            id="e-mail address",
+        ),
     ],
 )
 async def test_an_opening_out_of_bounds_is_refused_and_opens_nothing(
@@ -72,6 +100,41 @@ async def test_an_opening_out_of_bounds_is_refused_and_opens_nothing(
             "paid_at_in_future",
             id="paid in the future",
         ),
+        pytest.param(
+            {"payment_id": "P-max", "amount": 9_223_372_036_854_775_808},
+            "invalid_request",
+            id="beyond bigint",
+        ),
+        pytest.param(
+            {"payment_id": "P-year-1", "amount": 100, "paid_at": "0001-01-01T00:00:00Z"},
+            "invalid_request",
+            id="paid in year 1",
+        ),
+        pytest.param(
+            {"payment_id": "P-before-1", "amount": 100, "paid_at": "0001-01-01T00:00:00+05:00"},
+            "invalid_request",
+            id="paid before year 1 in UTC",
+        ),
+        pytest.param(
+            {"payment_id": "P-1969", "amount": 100, "paid_at": "1969-12-31T23:59:59Z"},
+            "invalid_request",
+            id="paid before 1970",
+        ),
+        pytest.param(
+            {"payment_id": "P-end", "amount": 100, "paid_at": "9999-12-31T23:59:59-05:00"},
+            "invalid_request",
+            id="paid after year 9999 in UTC",
+        ),
+        pytest.param(
+            {"payment_id": "P-XXX", "amount": 100, "currency": "XXX"},
+            "invalid_request",
+            id="no currency",
+        ),
+        pytest.param(
+            {"payment_id": "13800138000", "amount": 100},
+            "invalid_request",
+            id="payment id that is a phone number",
+        ),
     ],
 )
 async def test_a_payment_out_of_bounds_is_refused(api: httpx.AsyncClient, body: dict, code: str):
@@ -80,6 +143,14 @@ async def test_a_payment_out_of_bounds_is_refused(api: httpx.AsyncClient, body: 
 
     assert response.status_code == 422, response.text
     assert response.json()["error"] == code
+    queued = await api.post(
+        f"/v1/cases/{loan_id}/payments",
+        json=body,
+        headers={**auth("agent"), "Prefer": "respond-async"},
+    )
+    # A malformed payment is refused before it is queued; a well-formed one the case cannot
+    # take is queued, and the case records it as rejected.
+    assert queued.status_code == (422 if code == "invalid_request" else 202), queued.text
     view = (await api.get(f"/v1/cases/{loan_id}", headers=auth("auditor"))).json()
     assert view["paid"] == 0 and view["status"] == "open"
 
@@ -119,9 +190,64 @@ async def test_auth_errors_carry_a_code(api: httpx.AsyncClient):
     assert response.status_code == 401 and response.json()["error"] == "unauthenticated"
 
 
-@pytest.mark.parametrize("query", ["dpd_min=800000", "dpd_max=99999999999999999999"])
+@pytest.mark.parametrize(
+    "query",
+    ["dpd_min=800000", "dpd_min=1000000", "dpd_min=10000000000", "dpd_max=99999999999999999999"],
+)
 async def test_a_dpd_filter_beyond_any_case_is_refused(api: httpx.AsyncClient, query: str):
     response = await api.get(f"/v1/cases?{query}", headers=auth("auditor"))
 
     assert response.status_code == 422, response.text
     assert response.json()["error"] == "invalid_request"
+
+
+async def test_a_name_that_is_a_lone_surrogate_is_refused(api: httpx.AsyncClient):
+    """`\\ud800` is valid JSON but no text: PostgreSQL could never store it."""
+    body = _opening()
+    raw = json.dumps(body).replace(json.dumps(body["customer"]["name"]), '"\\ud800A"')
+    headers = {**auth("bank"), "Content-Type": "application/json"}
+    response = await api.post("/v1/cases", content=raw, headers=headers)
+
+    assert response.status_code == 422, response.text
+    assert "customer.name" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "loan_id", ["L-2024-000123", "LN20240001", "LN2024000123", "2024000123", "ACC-0000012345"]
+)
+async def test_an_ordinary_reference_opens_a_case(api: httpx.AsyncClient, loan_id: str):
+    body = case_body(loan_id=loan_id, customer_id="CUST-000042", due_date=local_day(-3))
+    response = await api.post("/v1/cases", json=body, headers=auth("bank"))
+
+    assert response.status_code in (200, 201), response.text
+
+
+@pytest.mark.parametrize("token", ["AAAA", "%FF", "====", "a" * 4096, "not a token"])
+async def test_a_page_token_this_api_did_not_hand_out_is_refused(
+    api: httpx.AsyncClient, token: str
+):
+    response = await api.get("/v1/cases", params={"page_token": token}, headers=auth("auditor"))
+
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] in ("invalid_page_token", "invalid_request")
+
+
+async def test_the_page_token_error_is_named(api: httpx.AsyncClient):
+    response = await api.get("/v1/cases?page_token=AAAA", headers=auth("auditor"))
+
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "invalid_page_token"
+    assert "page_token" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("inner", [b"garbage", b"\x00" * 40, b'{"a":1}'])
+async def test_a_made_up_page_token_with_a_matching_checksum_is_refused(
+    api: httpx.AsyncClient, inner: bytes
+):
+    """Whoever computes the checksum can still not make Temporal fail on the token."""
+    token = _encode_token(inner)
+    response = await api.get("/v1/cases", params={"page_token": token}, headers=auth("auditor"))
+
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 422:
+        assert response.json()["error"] == "invalid_page_token"

@@ -56,6 +56,39 @@ PAYMENT = {"day": 1, "type": "payment", "payment_id": "P1", "amount": 1000}
             {"case": {"loan_id": "L-2"}, "events": []},
             "case 1 (loan_id L-2): case.currency: required field is missing",
         ),
+        (
+            {"case": case_body(loan_id="L-2", due_date="9999-12-30"), "events": []},
+            "case 1 (loan_id L-2): case.due_date: 9999-12-30 is after the customer's today",
+        ),
+        (
+            {"case": case_body(loan_id="L-2", due_date="1900-01-01"), "events": []},
+            "case 1 (loan_id L-2): case.due_date: 1900-01-01 is more than 20 years ago",
+        ),
+        (
+            case("L-2", currency="XXX"),
+            "case 1 (loan_id L-2): case.currency: XXX is not money",
+        ),
+        (
+            case("L-2", customer_id="447911123456"),
+            "case 1 (loan_id L-2): case.customer.customer_id: looks like a phone",
+        ),
+        (
+            case("L-2", {"day": 1, "type": "payment", "payment_id": "P", "amount": 10**19}),
+            "case 1 (loan_id L-2): events[0].amount: Input should be less than or equal to",
+        ),
+        (
+            case(
+                "L-2",
+                {
+                    "day": 1,
+                    "type": "payment",
+                    "payment_id": "P",
+                    "amount": 1,
+                    "paid_at": "0001-01-01T00:00:00Z",
+                },
+            ),
+            "case 1 (loan_id L-2): events[0].paid_at: must not be before 1970",
+        ),
     ],
 )
 def test_bad_scenario_names_the_case_and_the_field_and_exits_2(tmp_path, bad_case, expected):

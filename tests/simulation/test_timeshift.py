@@ -25,8 +25,10 @@ from tests.factories import case_body
 
 
 def scenario_data(start: str, *zones: str, days: int = 180) -> dict[str, Any]:
+    # Overdue at the start, as the API would have it.
+    due_date = date.fromisoformat(start[:10]) - timedelta(days=30)
     cases = [
-        {"case": case_body(loan_id=f"L-{n}", due_date="2000-01-01", timezone=zone)}
+        {"case": case_body(loan_id=f"L-{n}", due_date=due_date, timezone=zone)}
         for n, zone in enumerate(zones)
     ]
     return {"start": start, "days": days, "cases": cases}

@@ -19,7 +19,7 @@ from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 
 from arrears.api.deps import DECODES_PAYLOADS, ENCODES_PAYLOADS
-from arrears.codec import EncryptionCodec, KeyRingError
+from arrears.codec import EncryptionCodec, KeyRingError, UndecodablePayloadError
 from arrears.errors import InvalidCommandError
 
 router = APIRouter(prefix="/codec", tags=["codec"])
@@ -51,6 +51,8 @@ async def decode(request: Request, x_namespace: Annotated[str | None, Header()] 
         raise InvalidCommandError(
             "payloads: not encrypted with a key of this installation", code="undecodable"
         ) from error
+    except UndecodablePayloadError as error:
+        raise InvalidCommandError(f"payloads: {error}", code="undecodable") from error
     return _answer(decoded)
 
 
@@ -74,8 +76,14 @@ async def _read(request: Request, namespace: str | None) -> tuple[EncryptionCode
             code="wrong_namespace",
         )
     try:
-        message = json_format.Parse(await request.body(), Payloads())
-    except json_format.ParseError as error:
+        text = (await request.body()).decode()
+    except UnicodeDecodeError as error:
+        raise InvalidCommandError(
+            "payloads: the body is not UTF-8 JSON", code="invalid_payloads"
+        ) from error
+    try:
+        message = json_format.Parse(text, Payloads())
+    except (json_format.ParseError, RecursionError) as error:
         raise InvalidCommandError(
             f"payloads: not the codec protocol's JSON ({error})", code="invalid_payloads"
         ) from error

@@ -1,0 +1,104 @@
+"""References that look like personal data are refused; ordinary references are not."""
+
+import sys
+
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from arrears.fields import OpaqueRef
+from arrears.personal_data import personal_data_kind
+
+REFERENCE = TypeAdapter(OpaqueRef)
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        # International form, without the +, or after 00.
+        ("447911123456", "a phone number"),
+        ("00447911123456", "a phone number"),
+        ("12025550143", "a phone number"),
+        ("1-202-555-0143", "a phone number"),
+        ("8613800138000", "a phone number"),
+        ("4915112345678", "a phone number"),
+        ("33612345678", "a phone number"),
+        ("004520240001", "a phone number"),
+        ("LN-447911123456", "a phone number"),
+        # National form with its trunk prefix.
+        ("07911123456", "a phone number"),
+        ("07911-123456", "a phone number"),
+        ("02079460000", "a phone number"),
+        ("01012345678", "a phone number"),
+        ("0612345678", "a phone number"),
+        ("015112345678", "a phone number"),
+        # North American numbers as people write them; CN mobiles.
+        ("202-555-0143", "a phone number"),
+        ("202.555.0143", "a phone number"),
+        ("13800138000", "a phone number"),
+        ("C13800138000", "a phone number"),
+        # CN resident identity numbers, 18 characters with the check character, and 15 digits.
+        ("11010519491231002X", "a resident identity number"),
+        ("11010519491231002x", "a resident identity number"),
+        ("440524198001010013", "a resident identity number"),
+        ("ID-11010519491231002X", "a resident identity number"),
+        ("110105491231002", "a resident identity number"),
+        # Cards and e-mail addresses.
+        ("4111111111111111", "a payment card number"),
+        ("4111-1111-1111-1111", "a payment card number"),
+        ("zhang.san@example.cn", "an e-mail address"),
+        ("+447911123456", "a phone number"),
+    ],
+)
+def test_personal_data_is_recognised(value: str, kind: str):
+    assert personal_data_kind(value) == kind
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "L-2024-000123",
+        "LN20240001",
+        "CUST-000042",
+        "C-77",
+        "L-4f2a9c0d1e",
+        "LN2024000123",
+        "2024000123",  # ten digits: most are valid NANP numbers, and US loan numbers
+        "4912345678",  # a German number with its country code, and a plain number
+        "4520240001",  # a Danish one
+        "16eaaaf0-8870-4507-b79b-8e3b9a4ae629",  # a UUID whose digits could be a number
+        "20240001",  # eight digits: a Danish number nationally, and a sequence number
+        "LOAN:2026:11:000001",
+        "ACC-0000012345",
+        "11010519491231002Y",  # an identity number's shape, with a wrong check character
+        "110105194912310021",
+        "990105194912310028",  # no such province
+        "P-1",
+        "2026-11-20",
+    ],
+)
+def test_ordinary_references_are_accepted(value: str):
+    assert personal_data_kind(value) is None
+    assert REFERENCE.validate_python(value) == value
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("a@b.cn", "looks like an e-mail address"),
+        ("+12025550143", "looks like a phone number"),
+        ("447911123456", "looks like a phone number"),
+        ("11010519491231002X", "looks like a resident identity number"),
+    ],
+)
+def test_a_reference_that_is_personal_data_is_refused_as_what_it_is(value: str, message: str):
+    with pytest.raises(ValidationError, match=message):
+        REFERENCE.validate_python(value)
+
+
+def test_a_check_imports_nothing():
+    """Workflows validate references when they read their input, inside the sandbox, which
+    must not import: every phone metadata a check needs is loaded with the module."""
+    before = set(sys.modules)
+    for value in ["LN2024000123", "0020123456789", "00201234567890", "9112345678901", "2" * 15]:
+        personal_data_kind(value)
+    assert set(sys.modules) - before == set()
