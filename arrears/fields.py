@@ -5,14 +5,35 @@ Pure: no I/O, no Temporal import. `api/`, `activities/` and `workflows/` all imp
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BeforeValidator, Field, StrictInt
+from pydantic import AfterValidator, BeforeValidator, Field, StrictInt, ValidationInfo
 
 from arrears.currencies import check_currency
 from arrears.personal_data import personal_data_kind
+
+T = TypeVar("T")
+
+RECORDED = {"recorded": True}
+"""The validation context of a payload read back from a case's history (`payloads`)."""
+
+
+def at_the_edge(check: Callable[[T], T]) -> Callable[[T, ValidationInfo], T]:
+    """`check` as a validator of input where it enters (API, simulator, command line), and
+    not of a payload read back as recorded (`RECORDED`): a policy may tighten, and a value
+    accepted under the old one must still read back, or its case could never replay."""
+
+    def validate(value: T, info: ValidationInfo) -> T:
+        if info.context is not None and info.context.get("recorded"):
+            return value
+        return check(value)
+
+    validate.__name__ = check.__name__
+    return validate
+
 
 MAX_MINOR_UNITS = 10**15
 """The largest amount any one field may carry: 10 trillion in a two-decimal currency, far
@@ -30,7 +51,7 @@ NonNegativeMinorUnits = Annotated[StrictInt, Field(ge=0, le=MAX_MINOR_UNITS)]
 CurrencyCode = Annotated[
     str,
     Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. CNY.", examples=["CNY"]),
-    AfterValidator(check_currency),
+    AfterValidator(at_the_edge(check_currency)),
 ]
 """A currency a loan may be in (`currencies.LOAN_CURRENCIES`: CLDR's, less codes that are
 no country's money such as XXX, XTS, XAU, XDR)."""
@@ -64,7 +85,7 @@ OpaqueRef = Annotated[
         description="An opaque reference: letters, digits and . _ : - only, no personal data.",
     ),
     # Before the pattern, so that `+44…` or `a@b.c` is refused as what it is.
-    BeforeValidator(check_opaque_reference),
+    BeforeValidator(at_the_edge(check_opaque_reference)),
 ]
 
 
@@ -100,7 +121,7 @@ def check_printable(value: str) -> str:
     return value
 
 
-PrintableText = Annotated[str, AfterValidator(check_printable)]
+PrintableText = Annotated[str, AfterValidator(at_the_edge(check_printable))]
 """Free text shown to people: printable, not blank."""
 
 
@@ -113,7 +134,7 @@ def check_name(value: str) -> str:
     return value
 
 
-PersonName = Annotated[str, AfterValidator(check_name)]
+PersonName = Annotated[str, AfterValidator(at_the_edge(check_name))]
 """A person's name as it is written to them: printable, with a letter."""
 
 
@@ -149,7 +170,7 @@ def check_paid_at(value: datetime) -> datetime:
     return value
 
 
-PaidAt = Annotated[UtcDatetime, AfterValidator(check_paid_at)]
+PaidAt = Annotated[UtcDatetime, AfterValidator(at_the_edge(check_paid_at))]
 """When a payment was made: an aware instant in UTC, not before `EARLIEST_PAID_AT` (how
 far ahead of the case's clock it may lie is the case's check, `PAID_AT_SKEW`)."""
 
@@ -157,6 +178,6 @@ far ahead of the case's clock it may lie is the case's check, `PAID_AT_SKEW`).""
 EmailAddress = Annotated[
     str,
     Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
-    AfterValidator(check_printable),
+    AfterValidator(at_the_edge(check_printable)),
 ]
 """An e-mail address: one `@`, a dot in the domain, no spaces or control characters."""

@@ -19,12 +19,15 @@ from temporalio.converter import DataConverter, DefaultFailureConverterWithEncod
 
 from arrears import ids
 from arrears.codec import EncryptionCodec, KeyRing
+from arrears.payloads import RecordedPayloadConverter
 from arrears.settings import Settings
 
 
 def data_converter(ring: KeyRing) -> DataConverter:
+    """Pydantic models in JSON, read back as recorded (`payloads`), encrypted (`codec`)."""
     return dataclasses.replace(
         pydantic_data_converter,
+        payload_converter_class=RecordedPayloadConverter,
         payload_codec=EncryptionCodec(ring),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
