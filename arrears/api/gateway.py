@@ -224,8 +224,16 @@ class CaseGateway:
     async def resolve_dispute(
         self, loan_id: str, command: ResolveDispute, key: str | None = None
     ) -> KeyedOutcome:
+        """Resolve the open dispute. The upheld resolution that closed the case, sent
+        again, answers `accepted: false`, like every repeat."""
         update = CollectionCase.resolve_dispute
-        return await self._keyed(loan_id, update, StampedResolution, command, key)
+        try:
+            return await self._keyed(loan_id, update, StampedResolution, command, key)
+        except CaseClosedError:
+            view = await self.get_view(loan_id)
+            if view.closed_reason != "dispute_upheld" or command.outcome != "upheld":
+                raise
+            return KeyedOutcome(accepted=False, case=view)
 
     async def cease_contact(
         self, loan_id: str, command: CeaseContact, key: str | None = None

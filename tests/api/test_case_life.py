@@ -55,6 +55,12 @@ async def test_upheld_fraud_closes_the_case_as_dispute_upheld(
     assert (case["status"], case["closed_reason"]) == ("closed", "dispute_upheld")
     row = await stored_case(pool, loan_id, "closed")
     assert row["closed_reason"] == "dispute_upheld"
+    again = await command(api, loan_id, "disputes/resolve", {"outcome": "upheld"}, "bank")
+    assert again.status_code == 200, again.text
+    assert again.json()["accepted"] is False
+    assert again.json()["case"]["closed_reason"] == "dispute_upheld"
+    rejected = await command(api, loan_id, "disputes/resolve", {"outcome": "rejected"}, "bank")
+    assert (rejected.status_code, rejected.json()["error"]) == (409, "case_closed")
     response = await command(api, loan_id, "payments", {"payment_id": "P-1", "amount": 100})
     assert (response.status_code, response.json()["error"]) == (409, "case_closed")
 
