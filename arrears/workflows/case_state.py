@@ -7,6 +7,7 @@ whole.
 """
 
 from datetime import date, datetime, timedelta
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -245,17 +246,7 @@ class CaseState(CaseCommands, BaseModel):
             allocation = allocation.model_copy(update={"interest_waived": forgiven})
         self.paid += payment.amount - allocation.excess
         self.excess += allocation.excess
-        record = PaymentRecord(
-            payment_id=payment.payment_id,
-            amount=payment.amount,
-            currency=self.opening.currency,
-            allocation=allocation,
-            paid_at=payment.paid_at,
-            applied_at=now,
-            via=via,
-        )
-        self.unsynced_payments.append(record)
-        self.applied_payments[payment.payment_id] = record
+        self.book_payment(payment, allocation, now, via)
         self.record(
             now,
             "payment_applied",
@@ -266,6 +257,29 @@ class CaseState(CaseCommands, BaseModel):
         )
         self._after_payment(now, forgiven)
         return True, allocation
+
+    def book_payment(
+        self,
+        payment: Payment,
+        allocation: Allocation,
+        now: datetime,
+        via: Literal["signal", "update"],
+        *,
+        recovery: bool = False,
+    ) -> None:
+        """Keep an applied payment: for PostgreSQL at the next sync, and for its reversal."""
+        record = PaymentRecord(
+            payment_id=payment.payment_id,
+            amount=payment.amount,
+            currency=self.opening.currency,
+            allocation=allocation,
+            paid_at=payment.paid_at,
+            applied_at=now,
+            via=via,
+            recovery=recovery,
+        )
+        self.unsynced_payments.append(record)
+        self.applied_payments[payment.payment_id] = record
 
     def _after_payment(self, now: datetime, forgiven: int = 0) -> None:
         promise = self.promise

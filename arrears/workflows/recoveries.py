@@ -11,7 +11,7 @@ window the run completes and a payment is refused as on any closed case.
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from arrears.contracts import Allocation, Payment, PaymentRecord
+from arrears.contracts import Allocation, Payment
 from arrears.workflows.money import apply_payment
 
 if TYPE_CHECKING:
@@ -42,18 +42,7 @@ def take_recovery(
     state.ledger, allocation = apply_payment(state.ledger, payment.amount)
     state.recovered += payment.amount - allocation.excess
     state.excess += allocation.excess
-    record = PaymentRecord(
-        payment_id=payment.payment_id,
-        amount=payment.amount,
-        currency=state.opening.currency,
-        allocation=allocation,
-        paid_at=payment.paid_at,
-        applied_at=now,
-        via=via,
-        recovery=True,
-    )
-    state.unsynced_payments.append(record)
-    state.applied_payments[payment.payment_id] = record
+    state.book_payment(payment, allocation, now, via, recovery=True)
     state.record(
         now,
         "recovery_received",
