@@ -455,6 +455,8 @@ async def bench_stack(args: argparse.Namespace) -> AsyncIterator[Stack]:
             temporal_namespace=env.client.namespace,
             arrears_api_keys=API_KEYS,
             arrears_encryption_keys=ring_entry,
+            # As deployed: an opening is checked against the customer's stored facts.
+            database_url=database_url,
         )
         base_url = await serve_api(settings, stack)
         # The raw side gets a client of its own, built exactly as the API builds its own.
