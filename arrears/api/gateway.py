@@ -58,7 +58,7 @@ from arrears.workflows.calendar import days_past_due, due_date_problem, overdue_
 from arrears.workflows.case import CollectionCase
 from arrears.workflows.case_state import CaseStart, CaseState
 from arrears.workflows.episodes import next_episode
-from arrears.workflows.used_ids import OpeningFacts
+from arrears.workflows.used_ids import OpeningFacts, PriorIds
 
 # A query or update waits for a worker; past this the caller gets a 503 and may retry.
 ANSWER_TIMEOUT = timedelta(seconds=15)
@@ -84,20 +84,24 @@ class CaseGateway:
         new episode of the same workflow id) only if its `due_date` is later than the
         closed case's: the loan cured and fell behind again (`episodes.next_episode`).
 
-        Otherwise the opening must repeat what the case it meets was opened with (but the
-        customer's contact facts): then it is a retry and returns that case; else
-        `IdReusedError` (409 `id_reused`) naming the fields that differ.
+        Otherwise the opening must repeat what the case it meets, or one of the loan's
+        earlier cases, was opened with (but the customer's contact facts): then it is a retry
+        and returns the case; else `IdReusedError` (409 `id_reused`) naming the fields that
+        differ. A new episode takes over the ids the loan's earlier cases took (`PriorIds`):
+        a payment or keyed command retried across episodes is a repeat, not a new one.
         """
         received_at = datetime.now(UTC)
         problem = due_date_problem(opening.due_date, received_at, opening.customer.timezone)
         if problem is not None:
             raise InvalidCommandError(problem, code="due_date_out_of_range")
-        created, view, changed = await self._open_episode(opening, received_at, 1)
+        created, view, changed, prior = await self._open_episode(opening, received_at, 1)
         if created:
             return True, view
         episode = next_episode(view, opening)
         if episode is not None:
-            created, view, changed = await self._open_episode(opening, received_at, episode)
+            created, view, changed, _ = await self._open_episode(
+                opening, received_at, episode, prior
+            )
             if created:
                 return True, view
         if changed:
@@ -109,13 +113,22 @@ class CaseGateway:
         return False, view
 
     async def _open_episode(
-        self, opening: CaseOpening, received_at: datetime, episode: int
-    ) -> tuple[bool, CaseView, list[str]]:
-        """Start episode `episode` of the loan's case: (True, its view, []). When one runs
-        or, for the first episode, when any ever ran: (False, that case, the fields of
-        `opening` that differ from what it was opened with)."""
+        self,
+        opening: CaseOpening,
+        received_at: datetime,
+        episode: int,
+        prior: PriorIds | None = None,
+    ) -> tuple[bool, CaseView, list[str], PriorIds | None]:
+        """Start episode `episode` of the loan's case, taking over `prior`: (True, its view,
+        [], None). When one runs or, for the first episode, when any ever ran: (False, that
+        case, the fields of `opening` that differ from what it was opened with, the ids it
+        and the loan's earlier cases took)."""
         start = CaseStart(
-            opening=opening, received_at=received_at, strategy=self._strategy, episode=episode
+            opening=opening,
+            received_at=received_at,
+            strategy=self._strategy,
+            episode=episode,
+            prior=prior,
         )
         initial = CaseState.open(opening, received_at, self._strategy, episode=episode)
         reuse = (
@@ -131,7 +144,7 @@ class CaseGateway:
         except TEMPORAL_FAILURES as error:
             # Whether the case started is open; opening again is safe (one case per loan).
             raise await self._failures.explain(error, None, unanswered=READ_UNANSWERED) from error
-        return True, initial.view(), []
+        return True, initial.view(), [], None
 
     async def _start(
         self, start: CaseStart, initial: CaseState, reuse: WorkflowIDReusePolicy
@@ -361,18 +374,21 @@ class CaseGateway:
             view = await self.get_view(loan_id)
             return KeyedOutcome(accepted=lookup.use.accepted, case=view, replayed=True)
 
-    async def _existing_case(self, opening: CaseOpening) -> tuple[CaseView, list[str]]:
-        """The case the loan has, and the fields `opening` differs from what it was opened
-        with in (but the customer's contact facts)."""
+    async def _existing_case(self, opening: CaseOpening) -> tuple[CaseView, list[str], PriorIds]:
+        """The case the loan has; the fields `opening` differs from what it was opened with
+        in (but the customer's contact facts), none when it repeats the opening of one of
+        the loan's earlier cases; and the ids the case and those earlier cases took."""
         loan_id = opening.loan_id
-        view, facts = await asyncio.gather(
+        view, in_use = await asyncio.gather(
             self.get_view(loan_id),
             self._call(
                 loan_id,
-                lambda handle: handle.query(
-                    CollectionCase.opening_facts, rpc_timeout=ANSWER_TIMEOUT
-                ),
+                lambda handle: handle.query(CollectionCase.ids_in_use, rpc_timeout=ANSWER_TIMEOUT),
                 READ_UNANSWERED,
             ),
         )
-        return view, facts.changed_by(OpeningFacts.of(opening))
+        again = OpeningFacts.of(opening)
+        changed = in_use.openings[-1].changed_by(again)
+        if changed and in_use.repeats_an_opening(again):
+            changed = []
+        return view, changed, in_use

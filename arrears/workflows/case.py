@@ -50,7 +50,7 @@ with workflow.unsafe.imports_passed_through():
     from arrears.workflows.recoveries import RECOVERY_WINDOW, takes_recovery
     from arrears.workflows.strategy_steps import StrategySteps
     from arrears.workflows.turns import StrategyTurns
-    from arrears.workflows.used_ids import OpeningFacts
+    from arrears.workflows.used_ids import OpeningFacts, PriorIds
 
 
 SLEEP_UNTIL_DUE = "sleep-until-due"
@@ -76,6 +76,8 @@ class CollectionCase(CommandHandlers, LedgerChangeHandlers):
         self._state = start.carried or CaseState.open(
             start.opening, start.received_at, start.strategy, episode=start.episode
         )
+        if start.carried is None and start.prior is not None:
+            self._state.inherit(start.prior)
         self._effects = CaseEffects(self._state, customer_synced=start.carried is not None)
         self._strategy_steps = StrategySteps(self._state, self._effects)
         self._ids = CaseIds(self._state, self._answer)
@@ -111,6 +113,11 @@ class CollectionCase(CommandHandlers, LedgerChangeHandlers):
     def opening_facts(self) -> OpeningFacts:
         """What the case was opened with, but the customer's contact facts."""
         return OpeningFacts.of(self._state.opening)
+
+    @workflow.query(name="ids_in_use")
+    def ids_in_use(self) -> PriorIds:
+        """The ids this case and the loan's earlier cases took, and their openings."""
+        return self._state.ids_in_use()
 
     @workflow.query(name="key_use")
     def key_use(self, stamp: IdempotencyStamp) -> KeyLookup:

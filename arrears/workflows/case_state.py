@@ -40,7 +40,12 @@ from arrears.workflows.ladder import stage_for
 from arrears.workflows.money import Ledger, apply_payment
 from arrears.workflows.recoveries import take_recovery, takes_recovery
 from arrears.workflows.settlement import held_interest, interest_forgiven, settle
-from arrears.workflows.used_ids import UsedIds
+from arrears.workflows.used_ids import (
+    MAX_EARLIER_OPENINGS,
+    OpeningFacts,
+    PriorIds,
+    UsedIds,
+)
 
 
 class PendingContact(BaseModel):
@@ -113,6 +118,8 @@ class CaseState(CaseCommands, BaseModel):
     plan, hardship pause or dispute is active, whatever the strategy's `blocked_by` says;
     runs from before that rule keep the strategy's own blockers (their histories replay)."""
     used_ids: UsedIds = Field(default_factory=UsedIds)
+    earlier_openings: list[OpeningFacts] = Field(default_factory=list)
+    """The openings of the loan's earlier cases (episodes), oldest first."""
     """What each payment and promise id was first sent with, and the Idempotency-Keys
     answered (`used_ids`)."""
     timeline: list[TimelineEvent] = Field(default_factory=list)
@@ -222,6 +229,27 @@ class CaseState(CaseCommands, BaseModel):
             for seq, event in enumerate(self.timeline[self.synced_events :], self.synced_events)
         ]
 
+    # A loan's cases.
+
+    def inherit(self, prior: PriorIds) -> None:
+        """Take over what the loan's earlier cases took (`PriorIds`), as this case's own."""
+        self.used_ids = prior.used.model_copy(deep=True)
+        self.payment_ids |= prior.payment_ids
+        self.promise_ids |= prior.promise_ids
+        self.adjustment_ids |= prior.adjustment_ids
+        self.earlier_openings = list(prior.openings)
+
+    def ids_in_use(self) -> PriorIds:
+        """What this case took, with its earlier cases', for the loan's next case."""
+        openings = [*self.earlier_openings, OpeningFacts.of(self.opening)]
+        return PriorIds(
+            used=self.used_ids,
+            payment_ids=self.payment_ids,
+            promise_ids=self.promise_ids,
+            adjustment_ids=self.adjustment_ids,
+            openings=openings[-MAX_EARLIER_OPENINGS:],
+        )
+
     # Payments.
 
     def take_payment(
@@ -237,7 +265,6 @@ class CaseState(CaseCommands, BaseModel):
         if payment.payment_id in self.payment_ids:
             return False, None
         self.payment_ids.add(payment.payment_id)
-        self.used_ids.remember_payment(payment, self.opening.currency)
         by_component = self.settles_by_component and self.is_open
         held = held_interest(self.ledger, self.waiver_offered) if by_component else 0
         self.ledger, allocation = apply_payment(self.ledger, payment.amount, held_interest=held)
@@ -267,7 +294,9 @@ class CaseState(CaseCommands, BaseModel):
         *,
         recovery: bool = False,
     ) -> None:
-        """Keep an applied payment: for PostgreSQL at the next sync, and for its reversal."""
+        """Keep an applied payment: what its id was sent with, for PostgreSQL at the next
+        sync, and for its reversal."""
+        self.used_ids.remember_payment(payment, self.opening.currency)
         record = PaymentRecord(
             payment_id=payment.payment_id,
             amount=payment.amount,
@@ -479,3 +508,5 @@ class CaseStart(BaseModel):
     carried: CaseState | None = None
     episode: int = 1
     """Which case of the loan this is (`CaseState.episode`); 1 for its first."""
+    prior: PriorIds | None = None
+    """From the second episode on, what the loan's earlier cases took (`PriorIds`)."""

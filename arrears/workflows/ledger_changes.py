@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 def check_adjustment(state: "CaseState", command: AdjustBalance) -> None:
     state.require_open()
-    if command.adjustment_id in state.adjustment_ids:
+    if state.used_ids.check_adjustment(command) or command.adjustment_id in state.adjustment_ids:
         return
     owed = getattr(state.ledger, command.component)
     if command.direction == "credit" and command.amount > owed:
@@ -55,6 +55,7 @@ def adjust(state: "CaseState", command: AdjustBalance, now: datetime) -> bool:
     if command.adjustment_id in state.adjustment_ids:
         return False
     state.adjustment_ids.add(command.adjustment_id)
+    state.used_ids.remember_adjustment(command)
     sign = -1 if command.direction == "credit" else 1
     amounts = {
         "principal": state.ledger.principal,
@@ -85,6 +86,7 @@ def adjust(state: "CaseState", command: AdjustBalance, now: datetime) -> bool:
 def check_reversal(state: "CaseState", command: ReversePayment, now: datetime) -> None:
     if not takes_recovery(state, now):
         state.require_open()
+    state.used_ids.check_reversal(command)
     if command.payment_id in state.reversed_payments:
         return
     if command.payment_id not in state.applied_payments:
@@ -110,6 +112,7 @@ def reverse(state: "CaseState", command: ReversePayment, now: datetime) -> bool:
     if command.payment_id in state.reversed_payments:
         return False
     state.reversed_payments.add(command.payment_id)
+    state.used_ids.remember_reversal(command)
     record = state.applied_payments[command.payment_id]
     allocation = record.allocation
     state.ledger = Ledger(

@@ -17,7 +17,14 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from arrears.commands import AgreePlan, OpenDispute, PromiseToPay, ResolveDispute
+from arrears.commands import (
+    AdjustBalance,
+    AgreePlan,
+    OpenDispute,
+    PromiseToPay,
+    ResolveDispute,
+    ReversePayment,
+)
 from arrears.contracts import (
     Amounts,
     CaseOpening,
@@ -61,6 +68,14 @@ class PaymentFacts(BaseModel):
 class PromiseFacts(BaseModel):
     amount: int
     due_date: date
+
+
+class AdjustmentFacts(BaseModel):
+    component: str
+    direction: str
+    amount: int
+    reason: str
+    reference: str
 
 
 class OpeningFacts(Contract):
@@ -108,6 +123,9 @@ def changed_fields(first: dict[str, object], again: dict[str, object]) -> list[s
 class UsedIds(BaseModel):
     payments: dict[str, PaymentFacts] = Field(default_factory=dict)
     promises: dict[str, PromiseFacts] = Field(default_factory=dict)
+    adjustments: dict[str, AdjustmentFacts] = Field(default_factory=dict)
+    reversals: dict[str, str] = Field(default_factory=dict)
+    """Reversed payment_id → the reason it was reversed for."""
     keys: dict[str, KeyUse] = Field(default_factory=dict)
     """Key digest → its first use, oldest first (insertion order survives continue-as-new)."""
 
@@ -148,6 +166,31 @@ class UsedIds(BaseModel):
         facts = PromiseFacts(amount=command.amount, due_date=command.due_date)
         self.promises.setdefault(command.promise_id, facts)
 
+    # The bank's adjustments and reversals.
+
+    def check_adjustment(self, command: AdjustBalance) -> bool:
+        """Raise `IdReused` for a known `adjustment_id` with another body; True for a
+        harmless repeat."""
+        first = self.adjustments.get(command.adjustment_id)
+        if first is None:
+            return False
+        changed = changed_fields(first.model_dump(), _adjustment_facts(command).model_dump())
+        if changed:
+            raise IdReused("adjustment_id", command.adjustment_id, changed)
+        return True
+
+    def remember_adjustment(self, command: AdjustBalance) -> None:
+        self.adjustments.setdefault(command.adjustment_id, _adjustment_facts(command))
+
+    def check_reversal(self, command: ReversePayment) -> None:
+        """Raise `IdReused` for a payment reversed before for another reason."""
+        first = self.reversals.get(command.payment_id)
+        if first is not None and first != command.reason:
+            raise IdReused("the reversal of payment", command.payment_id, ["reason"])
+
+    def remember_reversal(self, command: ReversePayment) -> None:
+        self.reversals.setdefault(command.payment_id, command.reason)
+
     # Idempotency keys.
 
     def key_use(self, stamp: IdempotencyStamp | None) -> KeyUse | None:
@@ -170,6 +213,16 @@ class UsedIds(BaseModel):
         self.keys[stamp.key] = KeyUse(request=stamp.request, command=command, accepted=accepted)
         while len(self.keys) > MAX_KEYS:
             del self.keys[next(iter(self.keys))]
+
+
+def _adjustment_facts(command: AdjustBalance) -> AdjustmentFacts:
+    return AdjustmentFacts(
+        component=command.component,
+        direction=command.direction,
+        amount=command.amount,
+        reason=command.reason,
+        reference=command.reference,
+    )
 
 
 def _payment_facts(payment: Payment, case_currency: str) -> PaymentFacts:
@@ -208,3 +261,23 @@ def resolution_repeated(timeline: list[TimelineEvent], command: ResolveDispute) 
         and last.type == "dispute_resolved"
         and (last.model_extra or {}).get("outcome") == command.outcome
     )
+
+
+MAX_EARLIER_OPENINGS = 20
+"""How many earlier episodes' openings a loan's case remembers, to answer their retries."""
+
+
+class PriorIds(BaseModel):
+    """What a loan's earlier cases took, handed to its next case (episode): a payment,
+    promise, adjustment or keyed command retried after the loan fell behind again means what
+    it meant then, and is no new one; an opening of an earlier case, resent, is a repeat."""
+
+    used: UsedIds = Field(default_factory=UsedIds)
+    payment_ids: set[str] = Field(default_factory=set)
+    promise_ids: set[str] = Field(default_factory=set)
+    adjustment_ids: set[str] = Field(default_factory=set)
+    openings: list[OpeningFacts] = Field(default_factory=list)
+    """The openings of the loan's cases so far, oldest first, at most `MAX_EARLIER_OPENINGS`."""
+
+    def repeats_an_opening(self, opening: OpeningFacts) -> bool:
+        return any(not earlier.changed_by(opening) for earlier in self.openings)

@@ -51,10 +51,29 @@ async def test_a_loan_that_falls_behind_again_gets_a_new_case(
     running = await post_case(api, again)
     assert running.status_code == 200 and running.json()["episode"] == 2
 
-    # The new case collects afresh: the same payment_id is a new payment of this case.
-    paid = await api.post(
+    # A payment id means one payment of the loan: the first case's payment, retried, is a
+    # repeat (another body for it is id_reused); the new case collects new payments.
+    retried = await api.post(
+        f"/v1/cases/{loan_id}/payments",
+        json={"payment_id": "P-1", "amount": 10_000},
+        headers=auth("bank"),
+    )
+    assert retried.status_code == 200, retried.text
+    assert retried.json()["applied"] is False and retried.json()["case"]["episode"] == 2
+    assert retried.json()["case"]["paid"] == 0
+    reused = await api.post(
         f"/v1/cases/{loan_id}/payments",
         json={"payment_id": "P-1", "amount": 4_000},
+        headers=auth("bank"),
+    )
+    assert (reused.status_code, reused.json()["fields"]) == (409, ["amount"]), reused.text
+    # The first case's opening, resent while the second runs, is a repeat too.
+    resent = await post_case(api, first)
+    assert resent.status_code == 200, resent.text
+    assert resent.json()["episode"] == 2
+    paid = await api.post(
+        f"/v1/cases/{loan_id}/payments",
+        json={"payment_id": "P-2", "amount": 4_000},
         headers=auth("bank"),
     )
     assert paid.json()["applied"] is True and paid.json()["case"]["episode"] == 2
@@ -81,7 +100,7 @@ async def test_a_loan_that_falls_behind_again_gets_a_new_case(
         "SELECT episode, payment_id, amount FROM payments WHERE loan_id = $1 ORDER BY episode",
         loan_id,
     )
-    assert [tuple(p) for p in payments] == [(1, "P-1", 10_000), (2, "P-1", 4_000)]
+    assert [tuple(p) for p in payments] == [(1, "P-1", 10_000), (2, "P-2", 4_000)]
     row = await pool.fetchrow("SELECT episode, status FROM cases WHERE loan_id = $1", loan_id)
     assert tuple(row) == (2, "open")
 
@@ -109,3 +128,26 @@ async def test_listing_names_each_run(api: httpx.AsyncClient):
             break
         await asyncio.sleep(0.1)
     assert found and found[0]["run_id"]
+
+
+async def test_a_keyed_recall_retried_after_the_loan_fell_behind_again_is_a_repeat(
+    api: httpx.AsyncClient,
+):
+    """The key was answered by the loan's first case: the second case answers it as then,
+    and stays open."""
+    first = case_body(due_date=days_ago(10), principal=10_000, interest=0, fees=0)
+    loan_id = first["loan_id"]
+    assert (await post_case(api, first)).status_code == 201
+    close = f"/v1/cases/{loan_id}/close"
+    keyed = {**auth("bank"), "Idempotency-Key": "recall-1"}
+    recalled = await api.post(close, headers=keyed)
+    assert recalled.json()["accepted"] is True, recalled.text
+    assert recalled.json()["case"]["closed_reason"] == "recalled"
+
+    second = await post_case(api, {**first, "due_date": days_ago(2)})
+    assert second.status_code == 201 and second.json()["episode"] == 2, second.text
+    again = await api.post(close, headers=keyed)
+    assert again.status_code == 200, again.text
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["accepted"] is True
+    assert (again.json()["case"]["episode"], again.json()["case"]["status"]) == (2, "open")

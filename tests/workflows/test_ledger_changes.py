@@ -47,6 +47,8 @@ async def test_adjustments_credit_and_debit_one_component_once(runner: CaseRunne
         }
         again = await handle.execute_update(CollectionCase.adjust_balance, fee_off)
         assert not again.accepted and again.case.balance.total == 512_000
+        corrected = fee_off.model_copy(update={"amount": 2_000})
+        assert await refused(handle, CollectionCase.adjust_balance, corrected) == "IdReused"
         too_much = adjustment("A-2", "interest", "credit", 12_001)
         assert await refused(handle, CollectionCase.adjust_balance, too_much) == (
             "AdjustmentTooLarge"
@@ -98,6 +100,8 @@ async def test_a_reversal_puts_back_exactly_what_the_payment_paid(runner: CaseRu
         assert outcome.case.paid == before.paid
         again = await handle.execute_update(CollectionCase.reverse_payment, reversal)
         assert not again.accepted and again.case.balance == before.balance
+        otherwise = reversal.model_copy(update={"reason": "returned"})
+        assert await refused(handle, CollectionCase.reverse_payment, otherwise) == "IdReused"
         timeline = await events(handle)
         await assert_case_is_sound(handle, runner.fakes.stored_event_types)
     reversed_ = next(e for e in timeline if e.type == "payment_reversed")

@@ -49,6 +49,12 @@ async def test_a_payment_after_write_off_is_recorded_as_a_recovery(runner: CaseR
             CollectionCase.record_payment, Payment(payment_id="R-1", amount=10_000)
         )
         assert not again.applied and again.case.recovered == 10_000
+        # The same id for another amount is another payment: refused, by update and signal.
+        other = Payment(payment_id="R-1", amount=10_001)
+        with pytest.raises(WorkflowUpdateFailedError) as reused:
+            await handle.execute_update(CollectionCase.record_payment, other)
+        assert reused.value.cause.type == "IdReused"
+        await handle.signal(CollectionCase.payment_received, other)
         await handle.signal(
             CollectionCase.payment_received, Payment(payment_id="R-2", amount=600_000)
         )
@@ -62,6 +68,8 @@ async def test_a_payment_after_write_off_is_recorded_as_a_recovery(runner: CaseR
     assert view.excess == 600_000 - (515_000 - 10_000)
     recoveries = [e for e in timeline if e.type == "recovery_received"]
     assert [e.model_extra["payment_id"] for e in recoveries] == ["R-1", "R-2"]
+    (rejected,) = [e for e in timeline if e.type == "payment_rejected"]
+    assert (rejected.rule, rejected.model_extra["fields"]) == ("payment.id_reused", ["amount"])
     assert {e.rule for e in recoveries} == {"payment.recovery_after_write_off"}
     records = [p for sync in runner.fakes.syncs for p in sync.payments]
     assert [(p.payment_id, p.recovery) for p in records] == [("R-1", True), ("R-2", True)]
