@@ -77,6 +77,14 @@ _HEADERS = {
 }
 
 
+_REPLAYED = {
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the answer to an `Idempotency-Key` seen before.",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+
+
 def install(app: FastAPI) -> None:
     """Make `app.openapi()` document the errors; call after every route is included."""
     generate = app.openapi
@@ -142,6 +150,8 @@ def _declare_errors(document: dict[str, Any], routes: Iterable[RouteContext]) ->
         for method in route.methods:
             operation = document["paths"][route.path_format][method.lower()]
             responses = operation.setdefault("responses", {})
+            if _depends_on(route.dependant, idempotency_key) and "200" in responses:
+                responses["200"].setdefault("headers", {}).update(_REPLAYED)
             declared = {int(code) for code in responses if code.isdigit() and int(code) >= 400}
             for status in sorted(declared | set(error_statuses(route, method))):
                 # A route's own description of a status is more precise than ours.

@@ -87,6 +87,20 @@ async def test_case_operations_declare_not_found_conflict_and_unavailable(docume
     assert "503" not in paths["/v1/codec/decode"]["post"]["responses"]
 
 
+async def test_keyed_commands_declare_the_replayed_header(document: dict):
+    keyed = {
+        path
+        for path, item in document["paths"].items()
+        for operation in item.values()
+        if any(p["name"].lower() == "idempotency-key" for p in operation.get("parameters", []))
+    }
+    assert "/v1/cases/{loan_id}/hardship" in keyed and "/v1/cases/{loan_id}/close" in keyed
+    for path in keyed:
+        ok = document["paths"][path]["post"]["responses"]["200"]
+        assert "Idempotent-Replayed" in ok["headers"], path
+        assert "400" in document["paths"][path]["post"]["responses"], path
+
+
 async def test_every_operation_answers_bad_callers_as_documented(
     api: httpx.AsyncClient, document: dict
 ):
