@@ -35,6 +35,11 @@ class CaseSearch(Contract):
             raise ValueError("dpd_min must not exceed dpd_max")
         return self
 
+    def listing(self) -> bytes:
+        """What a page token belongs to: these filters (not the page size), canonically."""
+        filters = (self.status, self.stage, self.jurisdiction, self.dpd_min, self.dpd_max)
+        return "|".join("" if value is None else str(value) for value in filters).encode()
+
     def visibility_query(self, now: datetime) -> str:
         """The visibility query for these filters at `now`.
 
@@ -102,13 +107,15 @@ async def list_page(
 ) -> CasePage:
     """One page of cases from visibility (eventually consistent), in its default order.
 
-    The page token handed out is opaque to callers: Temporal's token with a checksum,
-    URL-safe base64. A token this API did not hand out is an `InvalidCommandError`, not a
-    call Temporal fails on: one cut or mistyped fails the checksum, and one made up with a
-    matching checksum is refused when Temporal cannot read it. `rpc_timeout` bounds the
-    call to Temporal.
+    The page token handed out is opaque to callers: Temporal's token with a checksum over
+    it and the filters it was handed out for, URL-safe base64. A token this API did not hand
+    out, or handed out for other filters, is an `InvalidCommandError`, not a call Temporal
+    fails on or a page of another listing: one cut, mistyped or carried to other filters
+    fails the checksum, and one made up with a matching checksum is refused when Temporal
+    cannot read it. `rpc_timeout` bounds the call to Temporal.
     """
-    token = _decode_token(search.page_token) if search.page_token else None
+    listing = search.listing()
+    token = _decode_token(search.page_token, listing) if search.page_token else None
     now = datetime.now(UTC)
     pages = client.list_workflows(
         search.visibility_query(now),
@@ -126,7 +133,9 @@ async def list_page(
         ) from error
     cases = [_summary(execution, now) for execution in pages.current_page or []]
     next_token = pages.next_page_token
-    return CasePage(cases=cases, next_page_token=_encode_token(next_token) if next_token else None)
+    return CasePage(
+        cases=cases, next_page_token=_encode_token(next_token, listing) if next_token else None
+    )
 
 
 _CHECKSUM_BYTES = 8
@@ -134,17 +143,18 @@ _UNREADABLE_TOKEN = (RPCStatusCode.INVALID_ARGUMENT, RPCStatusCode.UNKNOWN)
 """How Temporal answers a page token it cannot read (it fails to unmarshal it)."""
 
 
-def _checksum(token: bytes) -> bytes:
-    return hashlib.blake2b(token, digest_size=_CHECKSUM_BYTES).digest()
+def _checksum(token: bytes, listing: bytes) -> bytes:
+    return hashlib.blake2b(token, digest_size=_CHECKSUM_BYTES, key=listing[:64]).digest()
 
 
-def _encode_token(token: bytes) -> str:
-    return base64.urlsafe_b64encode(token + _checksum(token)).decode()
+def _encode_token(token: bytes, listing: bytes) -> str:
+    return base64.urlsafe_b64encode(token + _checksum(token, listing)).decode()
 
 
-def _decode_token(token: str) -> bytes:
-    """Temporal's token back from one this API handed out. The checksum catches a token
-    cut, mistyped or made up, which Temporal would fail on as an internal error."""
+def _decode_token(token: str, listing: bytes) -> bytes:
+    """Temporal's token back from one this API handed out for `listing`. The checksum
+    catches a token cut, mistyped, made up (which Temporal would fail on as an internal
+    error) or carried over to other filters."""
     try:
         raw = base64.urlsafe_b64decode(token.encode())
     except (binascii.Error, ValueError) as error:
@@ -152,7 +162,7 @@ def _decode_token(token: str) -> bytes:
             "page_token is not a token this API handed out", code="invalid_page_token"
         ) from error
     inner, checksum = raw[:-_CHECKSUM_BYTES], raw[-_CHECKSUM_BYTES:]
-    if not inner or not hmac.compare_digest(checksum, _checksum(inner)):
+    if not inner or not hmac.compare_digest(checksum, _checksum(inner, listing)):
         raise InvalidCommandError(
             "page_token is not a token this API handed out", code="invalid_page_token"
         )

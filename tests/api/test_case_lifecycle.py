@@ -124,6 +124,14 @@ async def test_listing_filters_by_stage_and_dpd_and_pages(api: httpx.AsyncClient
     assert not {c["loan_id"] for c in page["cases"]} & {
         c["loan_id"] for c in second.json()["cases"]
     }
+    # A token belongs to the listing it was handed out for, not to other filters.
+    elsewhere = await api.get(
+        "/v1/cases",
+        params={"stage": "early", "page_size": 2, "page_token": page["next_page_token"]},
+        headers=auth("agent"),
+    )
+    assert elsewhere.status_code == 422, elsewhere.text
+    assert elsewhere.json()["error"] == "invalid_page_token"
 
 
 async def test_listing_rejects_bad_filters(api: httpx.AsyncClient):

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from arrears.api.search import _encode_token
+from arrears.api.search import CaseSearch, _encode_token
 from tests.api.conftest import auth
 from tests.factories import case_body, new_loan_id
 
@@ -245,7 +245,7 @@ async def test_a_made_up_page_token_with_a_matching_checksum_is_refused(
     api: httpx.AsyncClient, inner: bytes
 ):
     """Whoever computes the checksum can still not make Temporal fail on the token."""
-    token = _encode_token(inner)
+    token = _encode_token(inner, CaseSearch().listing())
     response = await api.get("/v1/cases", params={"page_token": token}, headers=auth("auditor"))
 
     assert response.status_code in (200, 422), response.text
