@@ -7,10 +7,10 @@ encrypted payloads; ids, logs, timelines and error bodies name the fields, never
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, create_model
 
 from arrears.contracts import Contract, Customer
-from arrears.fields import OpaqueRef, PrintableText, TimeZoneName
+from arrears.fields import OpaqueRef
 
 FactName = Literal["name", "phone", "email", "timezone", "language"]
 
@@ -21,18 +21,23 @@ UPDATE_CUSTOMER_SIGNAL = "update_customer"
 """The case workflow's signal that carries the customer's new facts (a `Customer`)."""
 
 
-class CustomerFacts(Contract):
-    """`PUT /v1/customers/{customer_id}`: the customer's contact facts, validated as in an
-    opening. They replace the stored ones (a phone or email left out is removed); a
-    language left out keeps the customer's own."""
+_ContactFacts = create_model(
+    "_ContactFacts",
+    __base__=Contract,
+    # Each of `Customer`'s fields but its id, with its very type and constraints: a fact
+    # the opening refuses, the update refuses too (422 naming the field).
+    **{
+        name: (field.annotation, field)
+        for name, field in Customer.model_fields.items()
+        if name != "customer_id"
+    },
+)
 
-    name: PrintableText = Field(min_length=1, max_length=200)
-    phone: str | None = Field(
-        default=None, pattern=r"^\+[1-9]\d{6,14}$", examples=["+8613800138000"]
-    )
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    timezone: TimeZoneName
-    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
+
+class CustomerFacts(_ContactFacts):
+    """`PUT /v1/customers/{customer_id}`: the customer's contact facts, validated as in an
+    opening (they are `Customer`'s fields but its id). They replace the stored ones (a
+    phone or email left out is removed); a language left out keeps the customer's own."""
 
     def of(self, customer_id: str) -> Customer:
         return Customer(customer_id=customer_id, **self.model_dump())

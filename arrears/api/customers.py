@@ -1,11 +1,11 @@
 """Customers' contact facts: read from the records, changed through `CustomerUpdate`.
 
-The API reads the stored facts directly (an opening is checked against them) but never
-writes them: a change runs as a `CustomerUpdate` workflow, which stores the facts and tells
-every open case of the customer, and finishes even if the API dies meanwhile. The API
-answers once it has (every open case then follows); past `ANSWER_TIMEOUT` it answers 503,
-and sending the same facts again is safe: it waits for the update under way, then finds
-nothing left to change.
+The API reads the stored facts directly (an opening is checked against them, and a new
+customer's opening stores them) but never changes them: a change runs as a `CustomerUpdate`
+workflow, which stores the facts and tells every open case of the customer, and finishes
+even if the API dies meanwhile. The API answers once it has (every open case then follows);
+past `ANSWER_TIMEOUT` it answers 503, and sending the same facts again is safe: it waits for
+the update under way, then finds nothing left to change.
 """
 
 import asyncio
@@ -27,7 +27,7 @@ from arrears.errors import (
     CustomerNotFoundError,
     CustomerRecordsUnavailableError,
 )
-from arrears.records.cases import get_customer
+from arrears.records.customers import claim_customer
 from arrears.workflows.customer_update import CustomerUpdateWorkflow
 
 log = logging.getLogger("arrears.api")
@@ -57,17 +57,22 @@ class CustomerDesk:
     async def reconcile(self, opening: CaseOpening) -> CaseOpening:
         """The opening to start, checked against the customer's stored facts.
 
-        A new customer's opening passes as it is. One that names no language takes the
-        stored one. Facts that differ are a `CustomerConflictError` naming them, unless the
-        opening says `update_customer`: then the customer is updated first (their open cases
-        follow) and the case opens with the new facts. Without records configured (no
-        DATABASE_URL) it passes unchecked: the records keep the first case's facts, which a
-        later case never overwrites.
+        A new customer's opening stores their facts at once, in the same transaction as the
+        comparison (`claim_customer`), and passes as it is: an opening moments later, before
+        the first case has synced, is compared with them, and of two racing openings with
+        different facts one passes and the other conflicts. Call it after every check that
+        refuses an opening without touching anything (the due date's), so such a refusal
+        stores nothing. One that names no language takes the stored one. Facts that differ
+        are a `CustomerConflictError` naming them, unless the opening says
+        `update_customer`: then the customer is updated first (their open cases follow) and
+        the case opens with the new facts. Without records configured (no DATABASE_URL) it
+        passes unchecked: the records keep the first case's facts, which a later case never
+        overwrites.
         """
         if self._pool is None:
             return opening
-        stored = await self._stored(opening.customer.customer_id)
-        if stored is None:
+        created, stored = await self._claimed(opening.customer)
+        if created:
             return opening
         given = opening.customer
         if opening.language_defaulted:
@@ -81,12 +86,13 @@ class CustomerDesk:
         await self._run(CustomerUpdate(customer=given))
         return opening
 
-    async def _stored(self, customer_id: str) -> Customer | None:
+    async def _claimed(self, customer: Customer) -> tuple[bool, Customer]:
+        """`claim_customer`: (whether `customer`'s facts were stored now, the stored ones)."""
         assert self._pool is not None
         try:
             async with asyncio.timeout(ANSWER_TIMEOUT.total_seconds()):
                 async with self._pool.acquire() as conn:
-                    return await get_customer(conn, customer_id=customer_id)
+                    return await claim_customer(conn, customer=customer)
         except (OSError, TimeoutError, asyncpg.PostgresError) as error:
             log.warning("customer records unavailable: %s", type(error).__name__)
             raise CustomerRecordsUnavailableError(RECORDS_DOWN) from error

@@ -75,8 +75,15 @@ class CaseGateway:
         self._strategy = strategy
         self._failures = CaseFailures(client)
 
-    async def open_case(self, opening: CaseOpening) -> tuple[bool, CaseView]:
+    async def open_case(
+        self,
+        opening: CaseOpening,
+        reconcile: Callable[[CaseOpening], Awaitable[CaseOpening]] | None = None,
+    ) -> tuple[bool, CaseView]:
         """Start the loan's case, or find the one it has. Returns (created, view).
+        `reconcile`, given, turns the opening into the one to start once the due date has
+        passed its check (the customer's facts: `CustomerDesk.reconcile`, which may store
+        them, so a refused due date stores nothing).
 
         A new case answers at once with its opening state, computed by the same code the
         workflow runs, so opening never waits for a worker. While the loan's case runs, an
@@ -94,6 +101,8 @@ class CaseGateway:
         problem = due_date_problem(opening.due_date, received_at, opening.customer.timezone)
         if problem is not None:
             raise InvalidCommandError(problem, code="due_date_out_of_range")
+        if reconcile is not None:
+            opening = await reconcile(opening)
         created, view, changed, prior = await self._open_episode(opening, received_at, 1)
         if created:
             return True, view

@@ -66,3 +66,19 @@ async def list_open_loans(conn: asyncpg.Connection, *, customer_id: str) -> list
         customer_id,
     )
     return [row["loan_id"] for row in rows]
+
+
+async def claim_customer(conn: asyncpg.Connection, *, customer: Customer) -> tuple[bool, Customer]:
+    """The customer's stored facts, storing `customer`'s first if no row exists. Returns
+    (whether this inserted the row, the facts now stored).
+
+    One transaction: an insert racing another for the same new customer waits for it, then
+    inserts nothing and reads the facts the other stored, so exactly one of two openings
+    with different facts finds its own. The row read is not validated again: one written
+    under looser rules must still be readable (as in `cases.get_customer`)."""
+    async with conn.transaction():
+        inserted = await create_customer_if_absent(conn, customer=customer)
+        row = await conn.fetchrow(
+            f"SELECT {_COLUMNS} FROM customers WHERE customer_id = $1", customer.customer_id
+        )
+    return inserted, Customer.model_construct(**dict(row))

@@ -11,20 +11,20 @@ from temporalio.testing import ActivityEnvironment
 
 from arrears.activities.notifications import Notifier, OutboxProvider
 from arrears.contracts import NotificationRequest
-from arrears.records import cases
 from tests.api.conftest import auth
 from tests.api.test_input_bounds import local_day
 from tests.factories import case_body, new_loan_id
 
 
-async def customer_synced(pool: asyncpg.Pool, customer_id: str) -> None:
-    """The case writes its customer to PostgreSQL on its first step; wait for it."""
+async def case_synced(pool: asyncpg.Pool, loan_id: str) -> None:
+    """The case writes its row to PostgreSQL on its first step (its customer's row is
+    there from the opening); wait for it."""
     for _ in range(200):
         async with pool.acquire() as conn:
-            if await cases.get_customer(conn, customer_id=customer_id) is not None:
+            if await conn.fetchval("SELECT 1 FROM cases WHERE loan_id = $1", loan_id):
                 return
         await asyncio.sleep(0.05)
-    raise AssertionError(f"customer {customer_id} was never written")
+    raise AssertionError(f"case {loan_id} was never written")
 
 
 @pytest.mark.parametrize(
@@ -69,7 +69,7 @@ async def test_a_case_in_any_currency_tells_the_customer_the_right_amount(
     case = outcome.json()["case"]
     assert case["balance"]["total"] == principal - paid
 
-    await customer_synced(pool, customer_id)
+    await case_synced(pool, loan_id)
     request = NotificationRequest(
         idempotency_key=f"{loan_id}:reminder:test",
         loan_id=loan_id,

@@ -261,3 +261,114 @@ async def test_concurrent_updates_leave_the_cases_with_the_facts_on_record(
     stored = (await stored_customer(pool, customer_id))["timezone"]
     assert (await view(api, body["loan_id"]))["timezone"] == stored
     assert len(await updates(api, body["loan_id"])) == len(zones)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("name", "100"),
+        ("name", "0001-01-01"),
+        ("name", "٣٤٥"),
+        ("name", "Ann\u202e"),
+        ("email", "a\u0000@b.cn"),
+        ("email", "a@b.c\u202e"),
+        ("phone", "13800138000"),
+        ("timezone", "Mars/Olympus"),
+        ("language", "chinese"),
+    ],
+)
+async def test_an_update_refuses_every_fact_an_opening_refuses(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, field: str, value: str
+):
+    opening = case_body(customer_id=new_customer_id())
+    opening["customer"][field] = value
+    refused_opening = await open_case(api, opening)
+    assert refused_opening.status_code == 422, refused_opening.text
+    customer_id = new_customer_id()
+    assert (await open_case(api, case_body(customer_id=customer_id))).status_code == 201
+    before = await recorded(pool, customer_id, loans=1)
+
+    refused = await api.put(
+        f"/v1/customers/{customer_id}", json=facts(**{field: value}), headers=auth("bank")
+    )
+
+    assert refused.status_code == 422, refused.text
+    assert field in refused.json()["detail"]
+    if field in ("name", "phone", "email"):  # personal data: named, never echoed
+        assert value not in refused.text
+    assert await stored_customer(pool, customer_id) == before
+
+
+async def test_an_opening_right_after_the_first_is_checked_against_its_facts(
+    api: httpx.AsyncClient, pool: asyncpg.Pool
+):
+    customer_id = new_customer_id()
+    first = case_body(customer_id=customer_id)
+    second = case_body(customer_id=customer_id, phone="+14155550100", timezone=LOS_ANGELES)
+
+    opened = await open_case(api, first)
+    refused = await open_case(api, second)
+
+    assert opened.status_code == 201, opened.text
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"] == "customer_conflict"
+    assert refused.json()["fields"] == ["phone", "timezone"]
+    stored = await recorded(pool, customer_id, loans=1)
+    assert (stored["phone"], stored["timezone"]) == ("+8613800138000", "Asia/Shanghai")
+    missing = await api.get(f"/v1/cases/{second['loan_id']}", headers=auth("agent"))
+    assert missing.status_code == 404
+    assert (await view(api, first["loan_id"]))["timezone"] == "Asia/Shanghai"
+    assert await updates(api, first["loan_id"]) == []
+
+
+@pytest.mark.parametrize("round_", range(5))
+async def test_of_two_racing_openings_of_a_new_customer_with_other_facts_one_opens(
+    api: httpx.AsyncClient, pool: asyncpg.Pool, round_: int
+):
+    customer_id = new_customer_id()
+    bodies = [
+        case_body(customer_id=customer_id),
+        case_body(customer_id=customer_id, phone="+14155550100", timezone=LOS_ANGELES),
+    ]
+
+    answers = await asyncio.gather(*(open_case(api, body) for body in bodies))
+
+    statuses = [answer.status_code for answer in answers]
+    assert sorted(statuses) == [201, 409], [answer.text for answer in answers]
+    winner = bodies[statuses.index(201)]
+    loser = answers[statuses.index(409)]
+    assert loser.json()["error"] == "customer_conflict"
+    assert loser.json()["fields"] == ["phone", "timezone"]
+    stored = await recorded(pool, customer_id, loans=1)
+    assert stored["timezone"] == winner["customer"]["timezone"]
+    assert stored["phone"] == winner["customer"]["phone"]
+    assert (await view(api, winner["loan_id"]))["timezone"] == stored["timezone"]
+    assert await updates(api, winner["loan_id"]) == []
+
+
+async def test_racing_openings_of_a_new_customer_with_the_same_facts_all_open(
+    api: httpx.AsyncClient, pool: asyncpg.Pool
+):
+    customer_id = new_customer_id()
+    bodies = [case_body(customer_id=customer_id) for _ in range(3)]
+
+    answers = await asyncio.gather(*(open_case(api, body) for body in bodies))
+
+    assert [a.status_code for a in answers] == [201] * 3, [a.text for a in answers]
+    assert (await recorded(pool, customer_id, loans=3))["timezone"] == "Asia/Shanghai"
+
+
+async def test_an_opening_refused_for_its_due_date_stores_no_customer(
+    api: httpx.AsyncClient, pool: asyncpg.Pool
+):
+    customer_id = new_customer_id()
+    body = case_body(customer_id=customer_id, due_date="2999-01-01")
+
+    refused = await open_case(api, body)
+
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"] == "due_date_out_of_range"
+    assert await stored_customer(pool, customer_id) is None
+    # The customer is still new: an opening with other facts is not a conflict.
+    other = case_body(customer_id=customer_id, phone="+14155550100", timezone=LOS_ANGELES)
+    assert (await open_case(api, other)).status_code == 201

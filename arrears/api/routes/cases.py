@@ -34,8 +34,7 @@ async def open_case(
 
     409 `customer_conflict` when the customer is on file with other contact facts, unless
     the opening says `update_customer: true`."""
-    opening = await customers.reconcile(opening)
-    created, view = await gateway.open_case(opening)
+    created, view = await gateway.open_case(opening, reconcile=customers.reconcile)
     if not created:
         response.status_code = status.HTTP_200_OK
     return view
