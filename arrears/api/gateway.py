@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from pydantic import BaseModel
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
@@ -108,11 +108,20 @@ class CaseGateway:
             return True, view
         episode = next_episode(view, opening)
         if episode is not None:
-            created, view, changed, _ = await self._open_episode(
-                opening, received_at, episode, prior
-            )
-            if created:
-                return True, view
+            if view.closed_reason == "written_off":
+                # Its run takes recoveries for a while yet: the loan's case is that one.
+                return False, view
+            for attempt in range(2):
+                created, current, changed, _ = await self._open_episode(
+                    opening, received_at, episode, prior
+                )
+                if created:
+                    return True, current
+                if current.episode != view.episode or attempt:
+                    break  # another opening started it: this one must repeat that one's
+                # The closed case's run is finishing its last sync: the next starts after.
+                await self._until_completed(opening.loan_id)
+            view = current
         if changed:
             raise IdReusedError(
                 f"loan {opening.loan_id} has a case opened with another {', '.join(changed)}; "
@@ -382,6 +391,17 @@ class CaseGateway:
                 ) from None
             view = await self.get_view(loan_id)
             return KeyedOutcome(accepted=lookup.use.accepted, case=view, replayed=True)
+
+    async def _until_completed(self, loan_id: str) -> None:
+        """Wait, within `ANSWER_TIMEOUT`, until the loan's closed case's run has ended."""
+        try:
+            await self._call(
+                loan_id,
+                lambda handle: handle.result(follow_runs=False, rpc_timeout=ANSWER_TIMEOUT),
+                READ_UNANSWERED,
+            )
+        except WorkflowFailureError:
+            pass  # ended otherwise (terminated, say): ended all the same
 
     async def _existing_case(self, opening: CaseOpening) -> tuple[CaseView, list[str], PriorIds]:
         """The case the loan has; the fields `opening` differs from what it was opened with

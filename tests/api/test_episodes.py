@@ -151,3 +151,19 @@ async def test_a_keyed_recall_retried_after_the_loan_fell_behind_again_is_a_repe
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json()["accepted"] is True
     assert (again.json()["case"]["episode"], again.json()["case"]["status"]) == (2, "open")
+
+
+async def test_a_written_off_loan_gets_no_new_case(api: httpx.AsyncClient):
+    """Charged off, the loan's case takes recoveries; a later delinquency is no new case."""
+    first = case_body(due_date=days_ago(200))
+    loan_id = first["loan_id"]
+    assert (await post_case(api, first)).status_code == 201
+    for _ in range(200):
+        view = (await api.get(f"/v1/cases/{loan_id}", headers=auth("auditor"))).json()
+        if view["status"] == "closed":
+            break
+        await asyncio.sleep(0.05)
+    assert view["closed_reason"] == "written_off"
+    later = await post_case(api, {**first, "due_date": days_ago(5)})
+    assert later.status_code == 200, later.text
+    assert (later.json()["closed_reason"], later.json()["episode"]) == ("written_off", 1)
