@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field
 
 from arrears.contracts import Contract, Customer
-from arrears.fields import OpaqueRef, PrintableText, TimeZoneName
+from arrears.fields import LanguageTag, OpaqueRef, PrintableText, TimeZoneName
 
 FactName = Literal["name", "phone", "email", "timezone", "language"]
 
@@ -32,7 +32,7 @@ class CustomerFacts(Contract):
     )
     email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     timezone: TimeZoneName
-    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
+    language: LanguageTag | None = None
 
     def of(self, customer_id: str) -> Customer:
         return Customer(customer_id=customer_id, **self.model_dump())
