@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from arrears.contracts import DEFAULT_LANGUAGES, CaseOpening, Payment
+from arrears.customers import CustomerFacts
 from arrears.fields import RECORDED
 from arrears.languages import KNOWN_LANGUAGES
 
@@ -315,3 +316,16 @@ def test_payment_rejects_a_lowercase_currency_and_unknown_fields() -> None:
 def test_payment_id_must_not_look_like_a_card_number() -> None:
     with pytest.raises(ValidationError, match="payment card"):
         Payment.model_validate({"payment_id": "4111111111111111", "amount": 1})
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("language", "xx-XX"), ("timezone", "EST5EDT"), ("timezone", "Etc/GMT+12")]
+)
+def test_new_contact_facts_are_held_to_the_opening_s_policies(field: str, value: str) -> None:
+    """`PUT /v1/customers/{id}` refuses what an opening refuses, before anything moves."""
+    facts = {"name": "张三", "timezone": "Asia/Shanghai", "language": "zh-CN", field: value}
+
+    with pytest.raises(ValidationError) as caught:
+        CustomerFacts.model_validate(facts)
+
+    assert rejected_fields(caught.value) == {(field,)}
