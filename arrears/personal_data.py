@@ -38,9 +38,10 @@ is one, and so is nearly every US loan number of ten digits), a German or Hungar
 with its country code (`4912345678`), and eight digits a Danish one (`20240001`): refusing
 them would refuse ordinary references like `LN20240001`. A random reference can still be
 personal data by chance: none of 10,000 references of `L-` and ten random hexadecimal
-characters, but 14 of 10,000 UUIDs, whose groups of digits may join into a Luhn-valid
-run or a number with its country code (`tests/rules/test_personal_data.py` measures it);
-such a reference is refused and another must be used.
+characters, but 14 to 30 of 10,000 UUIDs (0.1–0.3%), whose groups of digits may join into
+a Luhn-valid run (most of them) or a number with its country code
+(`tests/rules/test_personal_data.py` measures it); such a reference is refused and another
+must be used.
 """
 
 import re
