@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 from arrears.fields import (
     CurrencyCode,
     EmailAddress,
+    LanguageTag,
     MinorUnits,
     NonNegativeMinorUnits,
     OpaqueRef,
@@ -50,7 +51,7 @@ class Customer(Contract):
     )
     email: EmailAddress | None = None
     timezone: TimeZoneName
-    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")
+    language: LanguageTag | None = None
 
 
 DEFAULT_LANGUAGES: dict[str, str] = {"CN": "zh-CN", "US": "en-US", "UK": "en-GB", "EU": "en"}

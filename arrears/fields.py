@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BeforeValidator, Field, StrictInt, ValidationInfo
 
 from arrears.currencies import check_currency
+from arrears.languages import check_language
 from arrears.personal_data import personal_data_kind
 
 T = TypeVar("T")
@@ -90,18 +91,64 @@ OpaqueRef = Annotated[
 
 
 _NOT_A_PLACE = {"Factory", "localtime", "posixrules", "posix", "right"}
-"""Names in the tz database that are no place's time: a customer's zone is never one."""
+"""Names in the tz database that are no place's time, nor a zone of their own: a customer's
+zone is never one."""
 
 
 def check_timezone(value: str) -> str:
-    """An IANA zone of a place (`Asia/Shanghai`) or `UTC`; `Factory`, `localtime` and the
-    database's own aliases are refused."""
+    """A zone of the IANA database that this machine can load, not `Factory`, `localtime`
+    or the database's copies (`posix/…`, `right/…`); else ValueError. Applied on every read,
+    as it always was: a zone a case was opened with must still load."""
     if value.split("/")[0] in _NOT_A_PLACE:
         raise ValueError(f"{value!r} is not the time zone of a place")
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise ValueError(f"unknown IANA time zone {value!r}") from error
+    return value
+
+
+_NO_PLACE_ZONES = {
+    "CET": "Europe/Paris",
+    "EET": "Europe/Athens",
+    "MET": "Europe/Paris",
+    "WET": "Europe/Lisbon",
+    "EST": "America/New_York",
+    "MST": "America/Phoenix",
+    "HST": "Pacific/Honolulu",
+    "EST5EDT": "America/New_York",
+    "CST6CDT": "America/Chicago",
+    "MST7MDT": "America/Denver",
+    "PST8PDT": "America/Los_Angeles",
+}
+"""The database's POSIX-style zones, an offset and perhaps a US or European rule of summer
+time but no place's history, with the zone of a place that keeps their time today."""
+_UTC_ALIASES = {"GMT", "GMT+0", "GMT-0", "GMT0", "Greenwich", "UCT", "Universal", "Zulu"}
+"""Other names of UTC: a customer's zone is a place's, or `UTC` itself."""
+_UTC = {"UTC", "Etc/UTC"}
+
+
+def check_place_timezone(value: str) -> str:
+    """A zone of a place (`Asia/Shanghai`, `America/New_York`, `Europe/London`), or `UTC`
+    (`Etc/UTC`) for a customer whose place is unknown; else ValueError suggesting one.
+
+    Refused, besides what `check_timezone` refuses: the POSIX-style zones (`EST5EDT`,
+    `PST8PDT`, `EST`, `CET`, …), which follow no place's history; the fixed offsets of
+    `Etc/` (`Etc/GMT-14`: POSIX signs, the opposite of ISO 8601's); and UTC's other names
+    (`GMT`, `Zulu`, `UCT`, `Universal`, …). A customer's contact window is their local
+    hours, so their zone must be a place's."""
+    if value in _UTC:
+        return value
+    if value in _NO_PLACE_ZONES:
+        raise ValueError(
+            f"{value!r} is not the time zone of a place; use the customer's place's, "
+            f"e.g. {_NO_PLACE_ZONES[value]!r}"
+        )
+    if value in _UTC_ALIASES or value.startswith("Etc/"):
+        raise ValueError(
+            f"{value!r} is not the time zone of a place; use the customer's place's "
+            "(e.g. 'America/New_York'), or 'UTC'"
+        )
     return value
 
 
@@ -142,7 +189,32 @@ TimeZoneName = Annotated[
     str,
     Field(min_length=1, max_length=64, examples=["Asia/Shanghai"]),
     AfterValidator(check_timezone),
+    AfterValidator(at_the_edge(check_place_timezone)),
 ]
+"""An IANA time zone that loads (always) and, where input enters, is a place's or `UTC`."""
+
+LanguageTag = Annotated[
+    str,
+    Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$", examples=["zh-CN"]),
+    AfterValidator(at_the_edge(check_language)),
+]
+"""A language and perhaps a region (`zh-CN`, `en`), and, where input enters, one CLDR knows
+(`languages.KNOWN_LANGUAGES`)."""
+
+
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+"""The start of an ISO 8601 (RFC 3339) date-time: a date, then a time of day."""
+
+
+def check_iso_datetime(value: object) -> object:
+    """A `datetime`, or text that is an ISO 8601 date-time (`2026-11-20T09:30:00Z`); else
+    ValueError. Before pydantic's own parsing, which would read `0`, `1.5`, `"100"` as
+    seconds since the epoch, and `"2026-11-20"` as a midnight."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATETIME.match(value):
+        return value
+    raise ValueError("must be an ISO 8601 date-time with a UTC offset, e.g. 2026-11-20T09:30:00Z")
 
 
 def check_utc(value: datetime) -> datetime:
@@ -154,8 +226,11 @@ def check_utc(value: datetime) -> datetime:
         raise ValueError("is out of range") from error
 
 
-UtcDatetime = Annotated[datetime, AfterValidator(check_utc)]
-"""An aware instant, normalised to UTC. Naive datetimes are rejected."""
+UtcDatetime = Annotated[
+    datetime, BeforeValidator(at_the_edge(check_iso_datetime)), AfterValidator(check_utc)
+]
+"""An aware instant, normalised to UTC: where input enters, an ISO 8601 date-time with an
+offset (`check_iso_datetime`; a number is no time). Naive datetimes are rejected."""
 
 EARLIEST_PAID_AT = datetime(1970, 1, 1, tzinfo=UTC)
 """No payment a case takes was made before the Unix epoch: every case's debt fell due

@@ -47,6 +47,11 @@ def _opening(**changes) -> dict:
         pytest.param({"customer.name": "\u202eabc"}, "customer.name", id="direction override"),
         pytest.param({"customer.timezone": "Factory"}, "customer.timezone", id="Factory"),
         pytest.param({"customer.timezone": "localtime"}, "customer.timezone", id="localtime"),
+        pytest.param({"customer.timezone": "EST5EDT"}, "customer.timezone", id="POSIX zone"),
+        pytest.param({"customer.timezone": "Etc/GMT-14"}, "customer.timezone", id="Etc offset"),
+        pytest.param({"customer.timezone": "Zulu"}, "customer.timezone", id="UTC alias"),
+        pytest.param({"customer.language": "xx-XX"}, "customer.language", id="unknown language"),
+        pytest.param({"customer.language": "zz"}, "customer.language", id="unknown code"),
         pytest.param({"due_date": "9999-12-31"}, "due_date", id="far future"),
         pytest.param({"due_date": local_day(30)}, "due_date", id="not overdue yet"),
         pytest.param({"due_date": "1900-01-01"}, "due_date", id="centuries ago"),
@@ -66,6 +71,9 @@ def _opening(**changes) -> dict:
         pytest.param({"loan_id": "202-555-0143"}, "loan_id", id="US number, national"),
         pytest.param({"loan_id": "+8613800138000"}, "loan_id", id="CN mobile with +"),
         pytest.param({"loan_id": "4915112345678"}, "loan_id", id="DE mobile, E.164"),
+        pytest.param({"loan_id": "L-447911123456"}, "loan_id", id="UK mobile, E.164, inside"),
+        pytest.param({"loan_id": "0123456789"}, "loan_id", id="UK number, national"),
+        pytest.param({"loan_id": "L-4111-1111-1111-1111"}, "loan_id", id="card, inside"),
         pytest.param(
             {"customer.customer_id": "11010519491231002X"},
             "customer.customer_id",
@@ -124,6 +132,14 @@ async def test_an_opening_out_of_bounds_is_refused_and_opens_nothing(
             {"payment_id": "P-end", "amount": 100, "paid_at": "9999-12-31T23:59:59-05:00"},
             "invalid_request",
             id="paid after year 9999 in UTC",
+        ),
+        *(
+            pytest.param(
+                {"payment_id": "P-epoch", "amount": 100, "paid_at": paid_at},
+                "invalid_request",
+                id=f"paid_at {paid_at!r} as seconds since the epoch",
+            )
+            for paid_at in (0, 1.5, "100", "1.5", 1_700_000_000)
         ),
         pytest.param(
             {"payment_id": "P-XXX", "amount": 100, "currency": "XXX"},
@@ -213,7 +229,18 @@ async def test_a_name_that_is_a_lone_surrogate_is_refused(api: httpx.AsyncClient
 
 
 @pytest.mark.parametrize(
-    "loan_id", ["L-2024-000123", "LN20240001", "LN2024000123", "2024000123", "ACC-0000012345"]
+    "loan_id",
+    [
+        "L-2024-000123",
+        "LN20240001",
+        "LN2024000123",
+        "2024000123",
+        "ACC-0000012345",
+        "LN-01234567890",
+        "CASE-0800123456",
+        "ACC-0206-555-0100",
+        "L-0049-123-456789",
+    ],
 )
 async def test_an_ordinary_reference_opens_a_case(api: httpx.AsyncClient, loan_id: str):
     body = case_body(loan_id=loan_id, customer_id="CUST-000042", due_date=local_day(-3))

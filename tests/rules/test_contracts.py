@@ -9,7 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from arrears.contracts import CaseOpening, Payment
+from arrears.contracts import DEFAULT_LANGUAGES, CaseOpening, Payment
+from arrears.customers import CustomerFacts
+from arrears.fields import RECORDED
+from arrears.languages import KNOWN_LANGUAGES
 
 BODY: dict[str, Any] = {
     "loan_id": "L-1001",
@@ -87,11 +90,15 @@ def test_digit_runs_that_are_neither_cards_nor_mobiles_are_accepted(loan_id: str
 
 @given(
     prefix=st.sampled_from(["", "L-", "loan.", "B:"]),
-    digits=st.text(alphabet="0123456789", min_size=15, max_size=15),
+    first=st.sampled_from("123456789"),
+    digits=st.text(alphabet="0123456789", min_size=14, max_size=14),
     suffix=st.sampled_from(["", "-1", ".x"]),
 )
-def test_any_luhn_valid_sixteen_digit_run_is_refused(prefix: str, digits: str, suffix: str) -> None:
-    card = digits + luhn_check_digit(digits)
+def test_any_luhn_valid_sixteen_digit_run_is_refused(
+    prefix: str, first: str, digits: str, suffix: str
+) -> None:
+    """A payment card's number starts 1–9 (ISO/IEC 7812: industry 0 issues no cards)."""
+    card = first + digits + luhn_check_digit(first + digits)
 
     with pytest.raises(ValidationError):
         CaseOpening.model_validate(body(loan_id=f"{prefix}{card}{suffix}"))
@@ -123,9 +130,106 @@ def test_case_opening_rejects_an_unknown_time_zone(zone: str) -> None:
     assert rejected_fields(caught.value) == {("customer", "timezone")}
 
 
-@pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York", "UTC"])
+@pytest.mark.parametrize(
+    "zone", ["Asia/Shanghai", "America/New_York", "Europe/London", "UTC", "Etc/UTC", "US/Eastern"]
+)
 def test_case_opening_accepts_iana_time_zones(zone: str) -> None:
     assert CaseOpening.model_validate(with_customer(timezone=zone)).customer.timezone == zone
+
+
+@pytest.mark.parametrize(
+    ("zone", "suggested"),
+    [
+        ("EST5EDT", "America/New_York"),
+        ("PST8PDT", "America/Los_Angeles"),
+        ("CST6CDT", "America/Chicago"),
+        ("MST7MDT", "America/Denver"),
+        ("EST", "America/New_York"),
+        ("MST", "America/Phoenix"),
+        ("HST", "Pacific/Honolulu"),
+        ("CET", "Europe/Paris"),
+        ("Etc/GMT-14", "UTC"),
+        ("Etc/GMT+12", "UTC"),
+        ("Etc/Zulu", "UTC"),
+        ("Zulu", "UTC"),
+        ("UCT", "UTC"),
+        ("Universal", "UTC"),
+        ("GMT", "UTC"),
+        ("Greenwich", "UTC"),
+        ("GMT+0", "UTC"),
+        ("Factory", "a place"),
+        ("localtime", "a place"),
+    ],
+)
+def test_case_opening_refuses_a_time_zone_that_is_no_places(zone: str, suggested: str) -> None:
+    with pytest.raises(ValidationError, match="not the time zone of a place") as caught:
+        CaseOpening.model_validate(with_customer(timezone=zone))
+
+    assert rejected_fields(caught.value) == {("customer", "timezone")}
+    assert suggested in str(caught.value)
+
+
+@pytest.mark.parametrize("zone", ["EST5EDT", "Etc/GMT-14", "Zulu", "GMT"])
+def test_a_recorded_time_zone_that_is_no_places_still_reads_back(zone: str) -> None:
+    """The policy applies where input enters; a case opened under an older one replays."""
+    opening = CaseOpening.model_validate(with_customer(timezone=zone), context=RECORDED)
+
+    assert opening.customer.timezone == zone
+
+
+def test_a_recorded_time_zone_must_still_load() -> None:
+    with pytest.raises(ValidationError, match="unknown IANA time zone"):
+        CaseOpening.model_validate(with_customer(timezone="Mars/Olympus_Mons"), context=RECORDED)
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en", "en-US", "en-GB", "fr-FR", "yue", "zh-HK"])
+def test_case_opening_accepts_a_language_cldr_knows(language: str) -> None:
+    opening = CaseOpening.model_validate(with_customer(language=language))
+
+    assert opening.customer.language == language
+
+
+@pytest.mark.parametrize("language", ["xx-XX", "zz", "en-XX", "und", "en-ZZ", "de-CN"])
+def test_case_opening_refuses_a_language_cldr_does_not_know(language: str) -> None:
+    with pytest.raises(ValidationError, match="not a language CLDR knows") as caught:
+        CaseOpening.model_validate(with_customer(language=language))
+
+    assert rejected_fields(caught.value) == {("customer", "language")}
+    assert (
+        CaseOpening.model_validate(
+            with_customer(language=language), context=RECORDED
+        ).customer.language
+        == language
+    )
+
+
+def test_every_default_language_is_one_cldr_knows() -> None:
+    assert set(DEFAULT_LANGUAGES.values()) <= KNOWN_LANGUAGES
+
+
+@pytest.mark.parametrize(
+    "paid_at", [0, 1.5, "100", "1.5", 1_700_000_000, "1700000000", True, "2026-11-21", "now"]
+)
+def test_payment_refuses_a_paid_at_that_is_no_iso_date_time(paid_at: Any) -> None:
+    with pytest.raises(ValidationError, match="ISO 8601 date-time") as caught:
+        Payment.model_validate({"payment_id": "P-1", "amount": 100, "paid_at": paid_at})
+
+    assert rejected_fields(caught.value) == {("paid_at",)}
+
+
+@pytest.mark.parametrize("paid_at", ["0", "1.5", '"100"', '"1.5"'])
+def test_payment_json_refuses_a_paid_at_in_seconds(paid_at: str) -> None:
+    with pytest.raises(ValidationError, match="ISO 8601 date-time"):
+        Payment.model_validate_json(f'{{"payment_id": "P-1", "amount": 1, "paid_at": {paid_at}}}')
+
+
+@pytest.mark.parametrize(
+    "paid_at", ["2026-11-21T09:30:00+08:00", "2026-11-21 01:30:00Z", "2026-11-21T01:30Z"]
+)
+def test_payment_accepts_a_paid_at_in_iso_8601(paid_at: str) -> None:
+    payment = Payment.model_validate({"payment_id": "P-1", "amount": 100, "paid_at": paid_at})
+
+    assert payment.paid_at == datetime(2026, 11, 21, 1, 30, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("currency", ["cny", "Cny", "CN", "CNYY", "12A", ""])
@@ -212,3 +316,16 @@ def test_payment_rejects_a_lowercase_currency_and_unknown_fields() -> None:
 def test_payment_id_must_not_look_like_a_card_number() -> None:
     with pytest.raises(ValidationError, match="payment card"):
         Payment.model_validate({"payment_id": "4111111111111111", "amount": 1})
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("language", "xx-XX"), ("timezone", "EST5EDT"), ("timezone", "Etc/GMT+12")]
+)
+def test_new_contact_facts_are_held_to_the_opening_s_policies(field: str, value: str) -> None:
+    """`PUT /v1/customers/{id}` refuses what an opening refuses, before anything moves."""
+    facts = {"name": "张三", "timezone": "Asia/Shanghai", "language": "zh-CN", field: value}
+
+    with pytest.raises(ValidationError) as caught:
+        CustomerFacts.model_validate(facts)
+
+    assert rejected_fields(caught.value) == {(field,)}
