@@ -62,6 +62,7 @@ ROWS: dict[str, set[str]] = {
     "contact outcome": _values(ContactResult),
     "delinquency reason": _values(DelinquencyReason),
     "customer fact": _values(FactName),
+    "`Idempotent-Replayed`": {"true"},
     "adjustment component": _values(AdjustBalance.model_fields["component"].annotation),
     "adjustment direction": _values(AdjustBalance.model_fields["direction"].annotation),
     "adjustment reason": _values(AdjustmentReason),
