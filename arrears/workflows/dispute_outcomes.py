@@ -50,12 +50,17 @@ def check_terms(dispute: Dispute, command: ResolveDispute, ledger: Ledger) -> No
             "CorrectionNotAllowed",
             f"corrected: an upheld {dispute.reason} dispute closes the case; nothing to correct",
         )
-    if corrected is not None and corrected.total > ledger.total:
-        raise CommandRejected(
-            "CorrectionIncreasesDebt",
-            f"corrected: {corrected.total} is more than the balance of {ledger.total}; "
-            "an upheld dispute cannot raise the debt (that is a bank adjustment)",
-        )
+    if corrected is None:
+        return
+    for component in ("principal", "interest", "fees"):
+        owed, now = getattr(ledger, component), getattr(corrected, component)
+        if now > owed:
+            raise CommandRejected(
+                "CorrectionIncreasesDebt",
+                f"corrected.{component}: {now} is more than the {owed} owed; an upheld "
+                "dispute lowers what is owed, component by component (raising one is a "
+                "bank adjustment)",
+            )
 
 
 def resolve(state: "CaseState", command: ResolveDispute, now: datetime) -> bool:
@@ -64,7 +69,15 @@ def resolve(state: "CaseState", command: ResolveDispute, now: datetime) -> bool:
     assert dispute is not None
     state.dispute = None
     rule = f"dispute.{command.outcome}.{dispute.reason}"
-    state.record(now, "dispute_resolved", outcome=command.outcome, reason=dispute.reason, rule=rule)
+    corrected = {"corrected": command.corrected.model_dump()} if command.corrected else {}
+    state.record(
+        now,
+        "dispute_resolved",
+        outcome=command.outcome,
+        reason=dispute.reason,
+        rule=rule,
+        **corrected,
+    )
     if command.outcome == "rejected":
         return True
     if command.corrected is None:

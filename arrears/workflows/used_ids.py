@@ -251,16 +251,16 @@ def dispute_repeated(dispute: Dispute | None, command: OpenDispute) -> bool:
 
 def resolution_repeated(timeline: list[TimelineEvent], command: ResolveDispute) -> bool:
     """Whether `command` repeats the resolution of the last dispute: the last dispute event
-    on the timeline is its resolution, with the same outcome."""
+    on the timeline is its resolution, with the same outcome and corrected amounts."""
     last = next(
         (e for e in reversed(timeline) if e.type in ("dispute_opened", "dispute_resolved")),
         None,
     )
-    return (
-        last is not None
-        and last.type == "dispute_resolved"
-        and (last.model_extra or {}).get("outcome") == command.outcome
-    )
+    if last is None or last.type != "dispute_resolved":
+        return False
+    extra = last.model_extra or {}
+    corrected = command.corrected.model_dump() if command.corrected else None
+    return extra.get("outcome") == command.outcome and extra.get("corrected") == corrected
 
 
 MAX_EARLIER_OPENINGS = 20

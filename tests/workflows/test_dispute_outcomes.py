@@ -31,12 +31,23 @@ async def test_upheld_amount_wrong_resumes_collection_on_the_corrected_balance(
         assert await rejected_kind(handle, ResolveDispute(outcome="upheld", corrected=higher)) == (
             "CorrectionIncreasesDebt"
         )
+        # Less in all, but more interest: raising a component is an adjustment, not this.
+        shifted = Amounts(principal=400_000, interest=13_000, fees=0)
+        assert await rejected_kind(handle, ResolveDispute(outcome="upheld", corrected=shifted)) == (
+            "CorrectionIncreasesDebt"
+        )
         corrected = Amounts(principal=400_000, interest=10_000, fees=0)
         outcome = await handle.execute_update(
             CollectionCase.resolve_dispute, ResolveDispute(outcome="upheld", corrected=corrected)
         )
         assert outcome.accepted and outcome.case.status == "open"
         assert outcome.case.dispute is None
+        # The same resolution again is a repeat; another correction is no resolution at all.
+        again = ResolveDispute(outcome="upheld", corrected=corrected)
+        repeat = await handle.execute_update(CollectionCase.resolve_dispute, again)
+        assert not repeat.accepted and repeat.case.balance.total == 410_000
+        other = ResolveDispute(outcome="upheld", corrected=Amounts(principal=1))
+        assert await rejected_kind(handle, other) == "NoDispute"
         assert outcome.case.balance.model_dump() == {
             "principal": 400_000,
             "interest": 10_000,
