@@ -26,7 +26,7 @@ from arrears.commands import AdjustBalance, ReversePayment
 from arrears.contracts import ReversalRecord
 from arrears.fields import MAX_MINOR_UNITS
 from arrears.workflows.case_commands import CommandRejected
-from arrears.workflows.money import Ledger
+from arrears.workflows.money import Ledger, apply_payment
 from arrears.workflows.recoveries import takes_recovery
 
 if TYPE_CHECKING:
@@ -87,18 +87,20 @@ def check_reversal(state: "CaseState", command: ReversePayment, now: datetime) -
     if not takes_recovery(state, now):
         state.require_open()
     state.used_ids.check_reversal(command)
-    if command.payment_id in state.reversed_payments:
+    if _reversed(state, command.payment_id):
         return
     if command.payment_id not in state.applied_payments:
-        known = command.payment_id in state.payment_ids
+        if command.payment_id in state.used_ids.payments:
+            why = "was applied to an earlier case of this loan, which has closed"
+        elif command.payment_id in state.payment_ids:
+            why = "was applied before reversals were kept"
+        else:
+            raise CommandRejected(
+                "PaymentNotFound", f"payment {command.payment_id} was not applied to this case"
+            )
         raise CommandRejected(
-            "PaymentNotReversible" if known else "PaymentNotFound",
-            f"payment {command.payment_id} "
-            + (
-                "was applied before reversals were kept; the bank adjusts the balance instead"
-                if known
-                else "was not applied to this case"
-            ),
+            "PaymentNotReversible",
+            f"payment {command.payment_id} {why}; the bank adjusts the balance instead",
         )
     if takes_recovery(state, now) and not state.applied_payments[command.payment_id].recovery:
         raise CommandRejected(
@@ -108,8 +110,13 @@ def check_reversal(state: "CaseState", command: ReversePayment, now: datetime) -
         )
 
 
+def _reversed(state: "CaseState", payment_id: str) -> bool:
+    """Whether the payment was reversed, by this case or by an earlier case of the loan."""
+    return payment_id in state.reversed_payments or payment_id in state.used_ids.reversals
+
+
 def reverse(state: "CaseState", command: ReversePayment, now: datetime) -> bool:
-    if command.payment_id in state.reversed_payments:
+    if _reversed(state, command.payment_id):
         return False
     state.reversed_payments.add(command.payment_id)
     state.used_ids.remember_reversal(command)
@@ -142,4 +149,31 @@ def reverse(state: "CaseState", command: ReversePayment, now: datetime) -> bool:
         balance=state.ledger.total,
         rule=f"payment.reversal.{command.reason}",
     )
+    _net_excess(state, now)
     return True
+
+
+def _net_excess(state: "CaseState", now: datetime) -> None:
+    """Money the case holds as excess (owed back) pays first what a reversal made owed
+    again: a written-off case that took more in recoveries than it was owed never shows a
+    balance owed and money owed back at once."""
+    held = min(state.excess, state.ledger.total)
+    if held == 0:
+        return
+    state.ledger, allocation = apply_payment(state.ledger, held)
+    state.excess -= held
+    if state.closed_reason == "written_off":
+        state.recovered += held
+    else:
+        state.paid += held
+    state.record(
+        now,
+        "excess_applied",
+        amount=held,
+        fees=allocation.fees,
+        interest=allocation.interest,
+        principal=allocation.principal,
+        balance=state.ledger.total,
+        excess=state.excess,
+        rule="payment.excess_nets_reversal",
+    )

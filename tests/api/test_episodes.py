@@ -167,3 +167,27 @@ async def test_a_written_off_loan_gets_no_new_case(api: httpx.AsyncClient):
     later = await post_case(api, {**first, "due_date": days_ago(5)})
     assert later.status_code == 200, later.text
     assert (later.json()["closed_reason"], later.json()["episode"]) == ("written_off", 1)
+
+
+async def test_reversals_of_an_earlier_case_mean_what_they_meant(api: httpx.AsyncClient):
+    first = case_body(due_date=days_ago(10), principal=10_000, interest=0, fees=0)
+    loan_id = first["loan_id"]
+    assert (await post_case(api, first)).status_code == 201
+    payments = f"/v1/cases/{loan_id}/payments"
+    bank = auth("bank")
+    await api.post(payments, json={"payment_id": "P-1", "amount": 3_000}, headers=bank)
+    reversal = {"reason": "returned"}
+    reversed_ = await api.post(f"{payments}/P-1/reversal", json=reversal, headers=bank)
+    assert reversed_.json()["accepted"] is True, reversed_.text
+    closing = await api.post(payments, json={"payment_id": "P-9", "amount": 10_000}, headers=bank)
+    assert closing.json()["case"]["closed_reason"] == "paid", closing.text
+    second = await post_case(api, {**first, "due_date": days_ago(2)})
+    assert second.status_code == 201 and second.json()["episode"] == 2, second.text
+
+    again = await api.post(f"{payments}/P-1/reversal", json=reversal, headers=bank)
+    assert again.status_code == 200, again.text
+    assert again.json()["accepted"] is False and again.json()["case"]["episode"] == 2
+    earlier = await api.post(f"{payments}/P-9/reversal", json=reversal, headers=bank)
+    assert earlier.status_code == 422, earlier.text
+    assert earlier.json()["error"] == "payment_not_reversible"
+    assert "earlier case" in earlier.json()["detail"]

@@ -146,3 +146,26 @@ async def test_a_recovery_can_be_reversed_on_the_written_off_case(runner: CaseRu
         assert outcome.case.recovered == 0 and outcome.case.balance.total == 50_000
         assert outcome.case.closed_reason == "written_off"
         await assert_case_is_sound(handle, runner.fakes.stored_event_types)
+
+
+async def test_excess_held_pays_what_a_reversal_makes_owed_again(runner: CaseRunner):
+    """A written-off case that took more than it was owed never shows a balance owed and
+    money owed back side by side after a reversal."""
+    async with runner.worker():
+        handle, _ = await begin(runner, dpd=170, principal=50_000, interest=0, fees=0)
+        await written_off(runner, handle)
+        for payment_id, amount in (("R-1", 1_000), ("R-2", 60_000)):
+            await handle.execute_update(
+                CollectionCase.record_payment, Payment(payment_id=payment_id, amount=amount)
+            )
+        before = await handle.query(CollectionCase.view)
+        assert (before.balance.total, before.excess, before.recovered) == (0, 11_000, 50_000)
+        outcome = await handle.execute_update(
+            CollectionCase.reverse_payment, ReversePayment(payment_id="R-1", reason="returned")
+        )
+        assert outcome.case.balance.total == 0
+        assert (outcome.case.excess, outcome.case.recovered) == (10_000, 50_000)
+        timeline = await events(handle)
+        await assert_case_is_sound(handle, runner.fakes.stored_event_types)
+    netted = next(e for e in timeline if e.type == "excess_applied")
+    assert (netted.model_extra["amount"], netted.rule) == (1_000, "payment.excess_nets_reversal")
