@@ -40,7 +40,13 @@ from arrears.contracts import (
     PaymentOutcome,
     Timeline,
 )
-from arrears.errors import CaseClosedError, IdReusedError, InvalidCommandError
+from arrears.errors import (
+    CaseClosedError,
+    CaseNotFoundError,
+    CustomerConflictError,
+    IdReusedError,
+    InvalidCommandError,
+)
 from arrears.idempotency import (
     KeyedOutcome,
     Stamped,
@@ -102,7 +108,15 @@ class CaseGateway:
         if problem is not None:
             raise InvalidCommandError(problem, code="due_date_out_of_range")
         if reconcile is not None:
-            opening = await reconcile(opening)
+            try:
+                opening = await reconcile(opening)
+            except CustomerConflictError:
+                # A resent opening of the loan's case is a repeat whatever the customer's
+                # facts became since (they belong to the customer, and the case follows).
+                repeated = await self._repeated_case(opening)
+                if repeated is None:
+                    raise
+                return False, repeated
         created, view, changed, prior = await self._open_episode(opening, received_at, 1)
         if created:
             return True, view
@@ -391,6 +405,18 @@ class CaseGateway:
                 ) from None
             view = await self.get_view(loan_id)
             return KeyedOutcome(accepted=lookup.use.accepted, case=view, replayed=True)
+
+    async def _repeated_case(self, opening: CaseOpening) -> CaseView | None:
+        """The loan's case, if `opening` repeats its opening or an earlier case's and would
+        start no new one; else None."""
+        try:
+            view, changed, _ = await self._existing_case(opening)
+        except CaseNotFoundError:
+            return None
+        starts_next = next_episode(view, opening) is not None
+        if changed or (starts_next and view.closed_reason != "written_off"):
+            return None
+        return view
 
     async def _until_completed(self, loan_id: str) -> None:
         """Wait, within `ANSWER_TIMEOUT`, until the loan's closed case's run has ended."""

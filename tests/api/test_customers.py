@@ -124,6 +124,27 @@ async def test_the_same_facts_again_change_nothing(api: httpx.AsyncClient, pool:
     assert (stored["phone"], stored["email"]) == ("+8613900139000", None)
 
 
+async def test_an_opening_resent_after_the_customer_moved_is_a_repeat(
+    api: httpx.AsyncClient, pool: asyncpg.Pool
+):
+    """The bank's batch, resent after the customer's facts changed, finds the case; a new
+    loan with the old facts is a conflict all the same."""
+    customer_id = new_customer_id()
+    body = case_body(customer_id=customer_id)
+    assert (await open_case(api, body)).status_code == 201
+    await recorded(pool, customer_id, loans=1)
+    moved = facts(phone="+8613900139000", timezone="America/Los_Angeles")
+    assert (await api.put(f"/v1/customers/{customer_id}", json=moved, headers=auth("bank"))).json()
+
+    resent = await open_case(api, body)
+    assert resent.status_code == 200, resent.text
+    assert resent.json()["loan_id"] == body["loan_id"]
+    another = await open_case(api, case_body(customer_id=customer_id))
+    assert another.status_code == 409 and another.json()["error"] == "customer_conflict"
+    stored = await stored_customer(pool, customer_id)
+    assert (stored["phone"], stored["timezone"]) == ("+8613900139000", "America/Los_Angeles")
+
+
 async def test_an_opening_with_other_facts_is_a_conflict_naming_them(
     api: httpx.AsyncClient, pool: asyncpg.Pool
 ):
