@@ -40,6 +40,7 @@ _STATUS: dict[type[ArrearsError], int] = {
 _HTTP_CODES = {
     status.HTTP_401_UNAUTHORIZED: "unauthenticated",
     status.HTTP_403_FORBIDDEN: "forbidden",
+    status.HTTP_413_CONTENT_TOO_LARGE: "payload_too_large",
 }
 
 

@@ -9,6 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from arrears import __version__, db
 from arrears.api import docs, errors, openapi
+from arrears.api.body_limit import BodyLimit
 from arrears.api.customers import CustomerDesk
 from arrears.api.gateway import CaseGateway
 from arrears.api.routes import cases, codec, commands, customers, health, ledger, payments
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "X-Namespace"],
             allow_credentials=True,
         )
+    app.add_middleware(BodyLimit)
     errors.install(app)
     v1 = APIRouter(prefix="/v1")
     v1.include_router(cases.router)

@@ -8,6 +8,7 @@ documented without a list to keep:
 - 401 and 403: it needs a key (depends on `authenticate`).
 - 422: it takes parameters or a body.
 - 400: it takes an `Idempotency-Key` header, which may be malformed.
+- 413: it takes a body, which may be too large (`body_limit`).
 - 503 (with `Retry-After`): it calls the case service (depends on `get_gateway`); then
   404 too when its path names a loan, and 409 when it is a POST.
 - 500: any route, on an unexpected error.
@@ -60,6 +61,7 @@ _REF = "#/components/schemas/{model}"
 
 _DESCRIPTIONS = {
     400: "An `Idempotency-Key` header that is no key: `invalid_idempotency_key`.",
+    413: "A body larger than the route takes (`body_limit`): `payload_too_large`.",
     401: "No API key, or an unknown one: `unauthenticated`.",
     403: "The key's role may not do this: `forbidden`.",
     404: "No case for this loan: `case_not_found`.",
@@ -123,6 +125,8 @@ def error_statuses(route: APIRoute | RouteContext, method: str) -> list[int]:
         or "requestBody" in (route.openapi_extra or {})
     ):
         statuses.add(422)
+    if dependant.body_params or "requestBody" in (route.openapi_extra or {}):
+        statuses.add(413)
     if _depends_on(dependant, idempotency_key):
         statuses.add(400)
     if _depends_on(dependant, get_gateway):
