@@ -71,7 +71,9 @@ def _opening(**changes) -> dict:
         pytest.param({"loan_id": "202-555-0143"}, "loan_id", id="US number, national"),
         pytest.param({"loan_id": "+8613800138000"}, "loan_id", id="CN mobile with +"),
         pytest.param({"loan_id": "4915112345678"}, "loan_id", id="DE mobile, E.164"),
-        pytest.param({"loan_id": "L-447911123456"}, "loan_id", id="UK mobile, E.164, inside"),
+        pytest.param({"loan_id": "L-13800138000"}, "loan_id", id="CN mobile, inside"),
+        pytest.param({"loan_id": "L-138-0013-8000"}, "loan_id", id="CN mobile, grouped, inside"),
+        pytest.param({"loan_id": "202_555_0143"}, "loan_id", id="US number, underscores"),
         pytest.param({"loan_id": "0123456789"}, "loan_id", id="UK number, national"),
         pytest.param({"loan_id": "L-4111-1111-1111-1111"}, "loan_id", id="card, inside"),
         pytest.param(
@@ -240,6 +242,10 @@ async def test_a_name_that_is_a_lone_surrogate_is_refused(api: httpx.AsyncClient
         "CASE-0800123456",
         "ACC-0206-555-0100",
         "L-0049-123-456789",
+        "L-447911123456",  # digits with a country code, inside a reference with letters
+        "ACC-864290671701",
+        "LN-20261129-00009",  # a date stamp and a sequence number, Luhn-valid: no card
+        "DE80890815072715194732",  # an IBAN: 19 of its 20 digits are Luhn-valid
     ],
 )
 async def test_an_ordinary_reference_opens_a_case(api: httpx.AsyncClient, loan_id: str):
