@@ -52,6 +52,8 @@ def _opening(**changes) -> dict:
         pytest.param({"customer.timezone": "Zulu"}, "customer.timezone", id="UTC alias"),
         pytest.param({"customer.language": "xx-XX"}, "customer.language", id="unknown language"),
         pytest.param({"customer.language": "zz"}, "customer.language", id="unknown code"),
+        pytest.param({"customer.language": "zh-hant"}, "customer.language", id="script case"),
+        pytest.param({"customer.language": "zh-Cyrl"}, "customer.language", id="unknown script"),
         pytest.param({"due_date": "9999-12-31"}, "due_date", id="far future"),
         pytest.param({"due_date": local_day(30)}, "due_date", id="not overdue yet"),
         pytest.param({"due_date": "1900-01-01"}, "due_date", id="centuries ago"),
@@ -253,6 +255,27 @@ async def test_an_ordinary_reference_opens_a_case(api: httpx.AsyncClient, loan_i
     response = await api.post("/v1/cases", json=body, headers=auth("bank"))
 
     assert response.status_code in (200, 201), response.text
+
+
+@pytest.mark.parametrize(
+    ("language", "then"),
+    [("zh-Hant-TW", "es-419"), ("zh-Hans", "sr-Latn"), ("en-001", "zh-Hans-CN")],
+)
+async def test_a_language_with_a_script_or_an_area_is_taken_by_an_opening_and_an_update(
+    api: httpx.AsyncClient, language: str, then: str
+):
+    body = case_body(customer_id=new_loan_id("C"), due_date=local_day(-3))
+    body["customer"]["language"] = language
+    opened = await api.post("/v1/cases", json=body, headers=auth("bank"))
+    assert opened.status_code == 201, opened.text
+
+    facts = {**body["customer"], "language": then}
+    del facts["customer_id"]
+    updated = await api.put(
+        f"/v1/customers/{body['customer']['customer_id']}", json=facts, headers=auth("bank")
+    )
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["changed"] == ["language"]
 
 
 @pytest.mark.parametrize("token", ["AAAA", "%FF", "====", "a" * 4096, "not a token"])
