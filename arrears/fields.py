@@ -195,11 +195,13 @@ TimeZoneName = Annotated[
 
 LanguageTag = Annotated[
     str,
-    Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$", examples=["zh-CN"]),
+    Field(pattern=r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$", examples=["zh-CN"]),
     AfterValidator(at_the_edge(check_language)),
 ]
-"""A language and perhaps a region (`zh-CN`, `en`), and, where input enters, one CLDR knows
-(`languages.KNOWN_LANGUAGES`)."""
+"""A BCP 47 language, perhaps a script, perhaps a region of two letters or three digits
+(`zh-CN`, `en`, `es-419`, `zh-Hans`, `zh-Hant-TW`, `sr-Latn`), and, where input enters, one
+CLDR knows (`languages.KNOWN_LANGUAGES`). A wider pattern than before: every tag accepted
+once still matches."""
 
 
 _ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")

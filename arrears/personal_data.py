@@ -7,41 +7,53 @@ libphonenumber's metadata (`phonenumbers`), loaded at import so a check never im
 
 What is refused:
 
-- a phone number of a supported jurisdiction (CN, US, UK, the 27 EU member states) written
-  with its country code, wherever it stands as a run of digits (single `-`, `.`, `_` or `:`
-  allowed between groups of digits, as people write numbers), or any contiguous part of one
-  that is not glued to letters (the `0-8870-4507` in `16eaaaf0-8870-4507-…` is part of a
-  longer token): E.164 without the `+` in 11 digits or more (`447911123456`,
-  `L-447911123456`, `12025550143`, `4915112345678`), or after the `00` international prefix
-  in 10 or more (`004520240001`);
-- a phone number written nationally, when it is the whole reference (digits, with `-`, `.`,
-  `_`, `:` or spaces between groups, and nothing else): 10 digits or more with its trunk
-  prefix, where the country has one (`07911123456`, `07911 123456`, `0123456789` (UK),
-  `01012345678` (CN), `0612345678` (FR), `015112345678` (DE)), or a US or Canadian number
-  grouped as people write it (`202-555-0143`, `202.555.0143`);
-- a mainland-China mobile, with or without its country code, even glued to letters:
-  `13800138000`, `C13800138000`;
+- a reference that is, as a whole, a phone number of a supported jurisdiction (CN, US, UK,
+  the 27 EU member states): digits, with single `-`, `.`, `_`, `:` or spaces between groups
+  and nothing else, that are a valid number with its country code in 11 digits or more
+  (`447911123456`, `8613800138000`, `12345678901`, `1-202-555-0143`), or after the `00`
+  international prefix in 10 or more (`00447911123456`, `004520240001`); or written
+  nationally with its trunk prefix, where the country has one, in 10 digits or more
+  (`07911123456`, `07911 123456`, `0123456789` (UK), `01012345678` (CN), `0612345678`
+  (FR)); or a US or Canadian number grouped 3-3-4 (`202-555-0143`, `202.555.0143`,
+  `202_555_0143`, `202:555:0143`);
+- anything starting `+` (a phone number);
+- a mainland-China mobile (valid by libphonenumber), wherever it stands, even glued to
+  letters, plain or grouped 3-4-4, with or without 86 or 0086 before it: `13800138000`,
+  `L-13800138000`, `C13800138000`, `138-0013-8000`, `L-138-0013-8000`, `C-138 0013 8000`,
+  `86-138-0013-8000`;
 - a mainland-China resident identity number: 18 characters with a valid birth date and
-  the GB 11643-1999 check character (`11010519491231002X`), or the old 15-digit form with
-  a valid birth date and province;
-- 13–19 digits passing the Luhn check and starting 1–9 (a payment card: ISO/IEC 7812's
-  major industry identifier 0 is no card issuer's);
-- anything with an `@` (an e-mail address), or starting `+` (a phone number).
+  the GB 11643-1999 check character, wherever it stands (`11010519491231002X`,
+  `ID-11010519491231002X`); the old 15-digit form (valid birth date and province, but no
+  check digit) only as the whole reference (`110105491231002`);
+- a payment card number: a Luhn-valid run starting 1–9 (ISO/IEC 7812's major industry
+  identifier 0 is no card issuer's) that is either 13–19 digits with no digit either side
+  (`4111111111111111`, `L-4111111111111111-01`), or grouped as cards are printed: 4-4-4-4
+  (`4111-1111-1111-1111`, `4111 1111 1111 1111`, also before a suffix:
+  `4111-1111-1111-1111-01`), 4-4-4-4-3 (19 digits), 4-6-5 (`3782-822463-10005`, American
+  Express) or 4-6-4 (Diners Club);
+- anything with an `@` (an e-mail address).
 
-Left alone, on purpose: a national number inside a reference with letters (`LN-01234567890`,
-`CASE-0800123456`, `ACC-0206-555-0100`): written with its trunk prefix and no country code,
-a run of digits is more often a zero-padded sequence number than a phone number, and a
-reference that spells out a customer's number nationally is rare next to the references it
-would refuse. Bare national numbers without a trunk prefix, and ten digits without `00`,
-are left alone too. Ten digits are most often a valid North American number (`2024000123`
-is one, and so is nearly every US loan number of ten digits), a German or Hungarian one
-with its country code (`4912345678`), and eight digits a Danish one (`20240001`): refusing
-them would refuse ordinary references like `LN20240001`. A random reference can still be
-personal data by chance: none of 10,000 references of `L-` and ten random hexadecimal
-characters, but 14 to 30 of 10,000 UUIDs (0.1–0.3%), whose groups of digits may join into
-a Luhn-valid run (most of them) or a number with its country code
-(`tests/rules/test_personal_data.py` measures it); such a reference is refused and another
-must be used.
+Left alone, on purpose: digits inside a reference with letters are not read as a phone
+number, other than a mainland-China mobile (`L-447911123456`, `ACC-864290671701`,
+`LN-43178124-8433`, `LN-01234567890`, `CASE-0800123456`, `L-202-555-0143`): with a
+country code or without, an account or loan number is a valid phone number somewhere
+often enough (3% of `ACC-` and 12 random digits; 7% of `LN-` and 11, besides the
+mainland-China mobiles among them) that refusing them refused ordinary references, and a
+bank that spells out a customer's number inside a reference is rare next to them. Ten
+digits without `00` are left alone even as the whole reference (`2024000123` is a valid
+North American number, and so is nearly every US loan number of ten digits; `4912345678`
+a German one with its country code), and so are eight (`20240001`, a Danish number).
+Digits grouped otherwise than cards are (`LN-20261129-00009`, a date stamp and a sequence
+number: 10% of such references are Luhn-valid), a run of 20 digits or more (an IBAN's,
+`DE80890815072715194732`: 9% of German IBANs hold a Luhn-valid run of 19), and a UUID in
+its canonical form, whatever digits it holds, are no card.
+
+A random reference can still be refused by chance; `tests/rules/test_personal_data.py`
+measures it on 10,000 of each shape: none of `LN-` with a date and a five-digit sequence
+number (`LN-20261129-00009`), German IBANs, `ACC-` and 12 random digits, `L-` and ten
+hexadecimal characters, or UUIDs; but about 5% of `LN-` and 11 random digits, which are a
+valid mainland-China mobile that often (eleven digits from 13–19). Such a reference is
+refused and another must be used.
 """
 
 import re
@@ -78,24 +90,42 @@ Luxembourg number, `4912345678` a German one, `4520240001` a Danish one."""
 _SHORTEST_NATIONAL = 10
 """Fewest digits of a national number with its trunk prefix counted here (`0612345678`)."""
 
-# 13–19 digits, plain or grouped by single separators ("4111-1111-1111-1111"), the first
-# 1–9: ISO/IEC 7812's major industry identifier 0 is no payment card's.
-_CARD_LIKE = (
-    re.compile(r"(?<!\d)[1-9]\d{12,18}"),
-    re.compile(r"(?<!\d)[1-9](?:[-. _:]?\d){12,18}(?!\d)"),
-)
-_DIGIT_RUN = re.compile(r"\d+(?:[-._:]\d+)*")
+_SEPARATOR = r"[-. _:]"
 _WHOLE_NUMBER = re.compile(r"\d+(?:[-._: ]\d+)*")
 """A reference that is nothing but a number: digits, single separators between groups."""
-_NANP_GROUPED = re.compile(r"[2-9]\d{2}[-. ][2-9]\d{2}[-. ]\d{4}")
+_NANP_GROUPED = re.compile(rf"[2-9]\d{{2}}{_SEPARATOR}[2-9]\d{{2}}{_SEPARATOR}\d{{4}}")
+_CN_MOBILE = re.compile(
+    rf"(?<!\d)(?:(?:00)?86{_SEPARATOR}?)?"
+    rf"(1[3-9]\d){_SEPARATOR}?(\d{{4}}){_SEPARATOR}?(\d{{4}})(?!\d)"
+)
+"""A mainland-China mobile's shape: 11 digits from 13–19, plain or grouped 3-4-4, perhaps
+after 86 or 0086; whether it is one is libphonenumber's call (`_is_cn_mobile`)."""
+
+_CARD_RUN = re.compile(r"(?<!\d)[1-9]\d{12,18}(?!\d)")
+"""13–19 digits, no more, the first 1–9: ISO/IEC 7812's major industry identifier 0 is no
+payment card's, and 13–19 digits inside a longer run (an IBAN's 20) are no card."""
+_CARD_GROUPINGS = tuple(
+    re.compile(rf"(?<!\d)(?=([1-9]\d{{3}}{grouping})(?!\d))")
+    for grouping in (
+        rf"(?:{_SEPARATOR}\d{{4}}){{3}}",  # 4-4-4-4
+        rf"(?:{_SEPARATOR}\d{{4}}){{3}}{_SEPARATOR}\d{{3}}",  # 4-4-4-4-3, 19 digits
+        rf"{_SEPARATOR}\d{{6}}{_SEPARATOR}\d{{5}}",  # 4-6-5, American Express
+        rf"{_SEPARATOR}\d{{6}}{_SEPARATOR}\d{{4}}",  # 4-6-4, Diners Club
+    )
+)
+"""A card number grouped as cards print it, each grouping found wherever it starts (so the
+4-4-4-4 of `4111-1111-1111-1111-01` is found). Other groupings are no card's: a date stamp
+and a sequence number (`20261129-00009`) are no card, whatever Luhn says of them."""
+
 _UUID = re.compile(
     r"(?<![0-9A-Za-z])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
     r"(?![0-9A-Za-z])"
 )
 """A UUID in its canonical form: generated, not written; what digits it holds by chance are
 no card or phone number (about 1 in 400 would pass for one otherwise)."""
-_CN_MOBILE = re.compile(r"(?<!\d)(?:86[-. ]?)?1[3-9]\d{9}(?!\d)")
-_CN_IDENTITY = re.compile(r"(?<![0-9A-Za-z])(\d{17}[0-9Xx]|\d{15})(?![0-9A-Za-z])")
+_CN_IDENTITY = re.compile(r"(?<![0-9A-Za-z])(\d{17}[0-9Xx])(?![0-9A-Za-z])")
+_CN_IDENTITY_OLD = re.compile(r"\d{15}")
+"""The old 15-digit form, which has no check digit: counted only as the whole reference."""
 _CN_PROVINCES = frozenset(
     "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
     "61 62 63 64 65 71 81 82".split()
@@ -112,32 +142,37 @@ def personal_data_kind(value: str) -> str | None:
     value = _UUID.sub("~", value)
     if value.startswith("+"):
         return "a phone number"
-    if _CN_MOBILE.search(value):
+    if any(_is_cn_mobile("".join(match.groups())) for match in _CN_MOBILE.finditer(value)):
         return "a phone number"
-    if _WHOLE_NUMBER.fullmatch(value) and (
-        _NANP_GROUPED.fullmatch(value) or _is_national_number(re.sub(r"\D", "", value))
-    ):
+    if _WHOLE_NUMBER.fullmatch(value) and _is_phone_number(value):
         return "a phone number"
     if any(_is_cn_identity(match.group(1)) for match in _CN_IDENTITY.finditer(value)):
         return "a resident identity number"
-    for match in _DIGIT_RUN.finditer(value):
-        groups = re.split(r"[-._:]", match.group())
-        glued_before = match.start() > 0 and value[match.start() - 1].isalpha()
-        glued_after = match.end() < len(value) and value[match.end()].isalpha()
-        for start, end in _spans(len(groups)):
-            if (start == 0 and glued_before) or (end == len(groups) and glued_after):
-                continue  # part of a longer token (`16eaaaf0-8870`): not written as a number
-            if _is_international_number("".join(groups[start:end])):
-                return "a phone number"
-    cards = [run for pattern in _CARD_LIKE for run in pattern.findall(value)]
-    if any(_luhn_valid(re.sub(r"\D", "", run)) for run in cards):
+    if _CN_IDENTITY_OLD.fullmatch(value) and _is_cn_identity(value):
+        return "a resident identity number"
+    cards = _CARD_RUN.findall(value) + [
+        match.group(1) for grouping in _CARD_GROUPINGS for match in grouping.finditer(value)
+    ]
+    if any(_luhn_valid(re.sub(r"\D", "", card)) for card in cards):
         return "a payment card number"
     return None
 
 
-def _spans(count: int) -> list[tuple[int, int]]:
-    """Every contiguous range of `count` groups, as (start, end) slices."""
-    return [(start, end) for start in range(count) for end in range(start + 1, count + 1)]
+def _is_phone_number(whole: str) -> bool:
+    """Whether `whole`, digits with single separators between groups, is a phone number:
+    grouped as in North America, national with its trunk prefix, or with its country code
+    (after `00` or not)."""
+    digits = re.sub(r"\D", "", whole)
+    return bool(
+        _NANP_GROUPED.fullmatch(whole)
+        or _is_national_number(digits)
+        or _is_international_number(digits)
+    )
+
+
+def _is_cn_mobile(digits: str) -> bool:
+    """Whether 11 digits are a valid mainland-China mobile number (libphonenumber)."""
+    return _valid("+86" + digits, None)
 
 
 def _is_national_number(digits: str) -> bool:

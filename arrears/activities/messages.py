@@ -5,6 +5,7 @@ from datetime import date
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
 
 from arrears.currencies import format_amount
+from arrears.languages import fallbacks
 
 __all__ = ["format_amount", "render"]
 
@@ -16,11 +17,13 @@ _env = Environment(
 def render(
     template: str, language: str, *, name: str, amount: int, currency: str, due_date: date
 ) -> str:
-    """Render `template` in `language`, falling back to its base language, then English.
+    """Render `template` in `language`, falling back to its base language (to the tag
+    without its script only where the script is the language's there, `languages.fallbacks`:
+    `zh-Hans` → `zh-CN`, `zh-Hant-TW` → `zh-TW`), then English.
 
     `amount` is in minor units of `currency` and is written with the currency's own
     decimals (CLDR) and the number signs of the language the template is in."""
-    candidates = [language, language.split("-")[0], "en"]
+    candidates = [*fallbacks(language), "en"]
     for candidate in candidates:
         try:
             found = _env.get_template(f"{template}.{candidate}.txt.j2")

@@ -52,6 +52,8 @@ def _opening(**changes) -> dict:
         pytest.param({"customer.timezone": "Zulu"}, "customer.timezone", id="UTC alias"),
         pytest.param({"customer.language": "xx-XX"}, "customer.language", id="unknown language"),
         pytest.param({"customer.language": "zz"}, "customer.language", id="unknown code"),
+        pytest.param({"customer.language": "zh-hant"}, "customer.language", id="script case"),
+        pytest.param({"customer.language": "zh-Cyrl"}, "customer.language", id="unknown script"),
         pytest.param({"due_date": "9999-12-31"}, "due_date", id="far future"),
         pytest.param({"due_date": local_day(30)}, "due_date", id="not overdue yet"),
         pytest.param({"due_date": "1900-01-01"}, "due_date", id="centuries ago"),
@@ -71,7 +73,9 @@ def _opening(**changes) -> dict:
         pytest.param({"loan_id": "202-555-0143"}, "loan_id", id="US number, national"),
         pytest.param({"loan_id": "+8613800138000"}, "loan_id", id="CN mobile with +"),
         pytest.param({"loan_id": "4915112345678"}, "loan_id", id="DE mobile, E.164"),
-        pytest.param({"loan_id": "L-447911123456"}, "loan_id", id="UK mobile, E.164, inside"),
+        pytest.param({"loan_id": "L-13800138000"}, "loan_id", id="CN mobile, inside"),
+        pytest.param({"loan_id": "L-138-0013-8000"}, "loan_id", id="CN mobile, grouped, inside"),
+        pytest.param({"loan_id": "202_555_0143"}, "loan_id", id="US number, underscores"),
         pytest.param({"loan_id": "0123456789"}, "loan_id", id="UK number, national"),
         pytest.param({"loan_id": "L-4111-1111-1111-1111"}, "loan_id", id="card, inside"),
         pytest.param(
@@ -240,6 +244,10 @@ async def test_a_name_that_is_a_lone_surrogate_is_refused(api: httpx.AsyncClient
         "CASE-0800123456",
         "ACC-0206-555-0100",
         "L-0049-123-456789",
+        "L-447911123456",  # digits with a country code, inside a reference with letters
+        "ACC-864290671701",
+        "LN-20261129-00009",  # a date stamp and a sequence number, Luhn-valid: no card
+        "DE80890815072715194732",  # an IBAN: 19 of its 20 digits are Luhn-valid
     ],
 )
 async def test_an_ordinary_reference_opens_a_case(api: httpx.AsyncClient, loan_id: str):
@@ -247,6 +255,27 @@ async def test_an_ordinary_reference_opens_a_case(api: httpx.AsyncClient, loan_i
     response = await api.post("/v1/cases", json=body, headers=auth("bank"))
 
     assert response.status_code in (200, 201), response.text
+
+
+@pytest.mark.parametrize(
+    ("language", "then"),
+    [("zh-Hant-TW", "es-419"), ("zh-Hans", "sr-Latn"), ("en-001", "zh-Hans-CN")],
+)
+async def test_a_language_with_a_script_or_an_area_is_taken_by_an_opening_and_an_update(
+    api: httpx.AsyncClient, language: str, then: str
+):
+    body = case_body(customer_id=new_loan_id("C"), due_date=local_day(-3))
+    body["customer"]["language"] = language
+    opened = await api.post("/v1/cases", json=body, headers=auth("bank"))
+    assert opened.status_code == 201, opened.text
+
+    facts = {**body["customer"], "language": then}
+    del facts["customer_id"]
+    updated = await api.put(
+        f"/v1/customers/{body['customer']['customer_id']}", json=facts, headers=auth("bank")
+    )
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["changed"] == ["language"]
 
 
 @pytest.mark.parametrize("token", ["AAAA", "%FF", "====", "a" * 4096, "not a token"])

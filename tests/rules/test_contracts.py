@@ -182,14 +182,41 @@ def test_a_recorded_time_zone_must_still_load() -> None:
         CaseOpening.model_validate(with_customer(timezone="Mars/Olympus_Mons"), context=RECORDED)
 
 
-@pytest.mark.parametrize("language", ["zh-CN", "en", "en-US", "en-GB", "fr-FR", "yue", "zh-HK"])
+@pytest.mark.parametrize(
+    "language",
+    [
+        *("zh-CN", "en", "en-US", "en-GB", "fr-FR", "yue", "zh-HK"),
+        # BCP 47 with a script, or a region of three digits (UN M.49), as CLDR names them.
+        *("es-419", "en-001", "zh-Hans", "zh-Hant-TW", "sr-Latn", "zh-Hans-CN", "yue-Hant-HK"),
+    ],
+)
 def test_case_opening_accepts_a_language_cldr_knows(language: str) -> None:
     opening = CaseOpening.model_validate(with_customer(language=language))
 
     assert opening.customer.language == language
+    assert language in KNOWN_LANGUAGES
+    assert (
+        CustomerFacts.model_validate(
+            {"name": "张三", "timezone": "Asia/Shanghai", "language": language}
+        ).language
+        == language
+    )
 
 
-@pytest.mark.parametrize("language", ["xx-XX", "zz", "en-XX", "und", "en-ZZ", "de-CN"])
+@pytest.mark.parametrize(
+    "language",
+    ["zh-hans", "zh-HANT-TW", "zh-Hant-tw", "en-01", "en-1234", "zh_CN", "zh-Hans-Hant", "ZH"],
+)
+def test_case_opening_refuses_a_language_that_is_no_bcp_47_tag_of_that_form(language: str) -> None:
+    with pytest.raises(ValidationError, match="pattern") as caught:
+        CaseOpening.model_validate(with_customer(language=language))
+
+    assert rejected_fields(caught.value) == {("customer", "language")}
+
+
+@pytest.mark.parametrize(
+    "language", ["xx-XX", "zz", "en-XX", "und", "en-ZZ", "de-CN", "zh-Cyrl", "zh-Hans-TW", "en-999"]
+)
 def test_case_opening_refuses_a_language_cldr_does_not_know(language: str) -> None:
     with pytest.raises(ValidationError, match="not a language CLDR knows") as caught:
         CaseOpening.model_validate(with_customer(language=language))

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from arrears.activities.messages import format_amount, render
+from arrears.languages import fallbacks
 
 DUE = date(2026, 11, 20)
 
@@ -83,3 +84,42 @@ def test_rendered_text_has_no_surrounding_whitespace() -> None:
 def test_render_of_an_unknown_template_fails_with_lookup_error() -> None:
     with pytest.raises(LookupError, match="no template 'final_demand'"):
         render("final_demand", "zh-CN", name="张三", amount=1, currency="CNY", due_date=DUE)
+
+
+@pytest.mark.parametrize("language", ["zh-Hans", "zh-Hans-CN", "zh-CN"])
+def test_render_in_simplified_chinese_uses_the_chinese_template(language: str) -> None:
+    text = render("reminder", language, name="张三", amount=123456, currency="CNY", due_date=DUE)
+
+    assert text.startswith("【还款提醒】张三您好")
+    assert "1,234.56 CNY" in text
+
+
+@pytest.mark.parametrize(
+    "language", ["zh-Hant-TW", "zh-Hant", "zh-Hant-HK", "sr-Latn", "es-419", "en-001", "zh-Latn"]
+)
+def test_render_with_a_script_or_area_and_no_template_falls_back_to_english(
+    language: str,
+) -> None:
+    """Traditional Chinese is not given the Simplified template, as `zh-TW` is not."""
+    text = render("reminder", language, name="Ann Lee", amount=5_000, currency="USD", due_date=DUE)
+
+    assert text.startswith("Hello Ann Lee, your loan payment was due on 2026-11-20.")
+
+
+@pytest.mark.parametrize(
+    ("language", "tags"),
+    [
+        ("zh-CN", ["zh-CN", "zh"]),
+        ("es-419", ["es-419", "es"]),
+        ("en", ["en"]),
+        ("zh-Hans", ["zh-Hans", "zh-CN", "zh"]),
+        ("zh-Hans-CN", ["zh-Hans-CN", "zh-CN", "zh"]),
+        ("zh-Hans-SG", ["zh-Hans-SG", "zh-SG", "zh"]),
+        ("zh-Hant-TW", ["zh-Hant-TW", "zh-TW"]),  # `zh` is written in Simplified characters
+        ("zh-Hant", ["zh-Hant", "zh-TW"]),
+        ("sr-Latn", ["sr-Latn"]),  # Serbian, without a script, is Cyrillic
+        ("sr-Cyrl", ["sr-Cyrl", "sr-RS", "sr"]),
+    ],
+)
+def test_a_language_falls_back_to_tags_written_in_its_script(language: str, tags: list[str]):
+    assert fallbacks(language) == tags
