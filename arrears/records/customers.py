@@ -72,13 +72,38 @@ async def claim_customer(conn: asyncpg.Connection, *, customer: Customer) -> tup
     """The customer's stored facts, storing `customer`'s first if no row exists. Returns
     (whether this inserted the row, the facts now stored).
 
-    One transaction: an insert racing another for the same new customer waits for it, then
-    inserts nothing and reads the facts the other stored, so exactly one of two openings
-    with different facts finds its own. The row read is not validated again: one written
-    under looser rules must still be readable (as in `cases.get_customer`)."""
-    async with conn.transaction():
-        inserted = await create_customer_if_absent(conn, customer=customer)
+    One statement, one round trip (it runs on every opening): an insert racing another for
+    the same new customer waits for it, then inserts nothing and reads the facts the other
+    stored, so exactly one of two openings with different facts finds its own. The row the
+    other stored after this statement began is not in its snapshot; it is read by a second
+    statement then. The row read is not validated again: one written under looser rules
+    must still be readable (as in `cases.get_customer`)."""
+    row = await conn.fetchrow(
+        _CLAIM,
+        customer.customer_id,
+        customer.name,
+        customer.phone,
+        customer.email,
+        customer.timezone,
+        customer.language,
+    )
+    if row is None:  # inserted by another transaction since this statement's snapshot
         row = await conn.fetchrow(
-            f"SELECT {_COLUMNS} FROM customers WHERE customer_id = $1", customer.customer_id
+            f"SELECT false AS inserted, {_COLUMNS} FROM customers WHERE customer_id = $1",
+            customer.customer_id,
         )
-    return inserted, Customer.model_construct(**dict(row))
+    facts = dict(row)
+    inserted = facts.pop("inserted")
+    return inserted, Customer.model_construct(**facts)
+
+
+_CLAIM = f"""
+    WITH inserted AS (
+        INSERT INTO customers ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)
+        ON CONFLICT (customer_id) DO NOTHING
+        RETURNING {_COLUMNS}
+    )
+    SELECT true AS inserted, {_COLUMNS} FROM inserted
+    UNION ALL
+    SELECT false AS inserted, {_COLUMNS} FROM customers WHERE customer_id = $1
+"""
