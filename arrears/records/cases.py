@@ -5,17 +5,19 @@ from dataclasses import dataclass
 import asyncpg
 
 from arrears.contracts import CaseView, Customer
+from arrears.records.customers import stored
 
 
 async def get_customer(conn: asyncpg.Connection, *, customer_id: str) -> Customer | None:
+    """The customer's stored facts, read as recorded (`customers.stored`): a row written
+    under looser rules (a name without a letter) still reads, or every message to its
+    customer would fail for ever. None if absent."""
     row = await conn.fetchrow(
         "SELECT customer_id, name, phone, email, timezone, language"
         " FROM customers WHERE customer_id = $1",
         customer_id,
     )
-    # Not validated again: a row written under looser rules (a name without a letter) must
-    # still be readable, or every message to its customer would fail for ever.
-    return Customer.model_construct(**dict(row)) if row else None
+    return stored(row) if row else None
 
 
 async def upsert_case(

@@ -76,3 +76,22 @@ async def test_an_unknown_customer_is_not_found_and_nothing_is_written(pool: asy
             "SELECT count(*) FROM customers WHERE customer_id = $1", stranger.customer_id
         )
     assert count == 0
+
+
+async def test_a_row_stored_under_looser_rules_still_reads_everywhere(pool: asyncpg.Pool):
+    """A name with no letter, a zone no place's: stored before today's rules, they read back
+    (first sync, update, messages) rather than fail an activity for ever."""
+    store, env, who = CaseStore(pool), ActivityEnvironment(), customer_id()
+    case = CaseState.open(opening(customer_id=who), NOW)
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO customers (customer_id, name, phone, email, timezone, language)"
+            " VALUES ($1, '123', NULL, NULL, 'EST5EDT', 'zh-CN')",
+            who,
+        )
+    learned = await env.run(store.sync_case, first_sync(case))
+    assert (learned.name, learned.timezone) == ("123", "EST5EDT")
+
+    moved = case.opening.customer.model_copy(update={"timezone": LOS_ANGELES})
+    done = await env.run(CustomerRecords(pool).update_record, CustomerUpdate(customer=moved))
+    assert done.found and "timezone" in done.changed
