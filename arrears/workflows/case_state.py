@@ -107,6 +107,9 @@ class CaseState(CaseCommands, BaseModel):
     reversed_payments: set[str] = Field(default_factory=set)
     unsynced_reversals: list[ReversalRecord] = Field(default_factory=list)
     adjustment_ids: set[str] = Field(default_factory=set)
+    excess_applied: dict[str, int] = Field(default_factory=dict)
+    """Excess (money held to be owed back) that paid what reversals made owed again, by
+    component; a later reversal of the payment that brought it takes it back."""
     takes_recoveries: bool = False
     """Set by runs that linger after a write-off to take recoveries (`recoveries`)."""
     recovery_until: UtcDatetime | None = None

@@ -128,11 +128,15 @@ def reverse(state: "CaseState", command: ReversePayment, now: datetime) -> bool:
         fees=state.ledger.fees + allocation.fees,
     )
     taken_back = allocation.principal + allocation.interest + allocation.fees
+    state.excess -= allocation.excess
+    if state.excess < 0:
+        # Its excess already paid what an earlier reversal made owed again: owed again too.
+        taken_back += _unapply_excess(state, -state.excess)
+        state.excess = 0
     if record.recovery:
         state.recovered -= taken_back
     else:
         state.paid -= taken_back
-    state.excess -= allocation.excess
     state.unsynced_reversals.append(
         ReversalRecord(payment_id=command.payment_id, reason=command.reason, reversed_at=now)
     )
@@ -158,9 +162,12 @@ def _net_excess(state: "CaseState", now: datetime) -> None:
     again: a written-off case that took more in recoveries than it was owed never shows a
     balance owed and money owed back at once."""
     held = min(state.excess, state.ledger.total)
-    if held == 0:
+    if held <= 0:
         return
     state.ledger, allocation = apply_payment(state.ledger, held)
+    for component in _WATERFALL:
+        paid = getattr(allocation, component)
+        state.excess_applied[component] = state.excess_applied.get(component, 0) + paid
     state.excess -= held
     if state.closed_reason == "written_off":
         state.recovered += held
@@ -177,3 +184,23 @@ def _net_excess(state: "CaseState", now: datetime) -> None:
         excess=state.excess,
         rule="payment.excess_nets_reversal",
     )
+
+
+_WATERFALL = ("fees", "interest", "principal")
+
+
+def _unapply_excess(state: "CaseState", amount: int) -> int:
+    """Take `amount` of excess back from what it paid (`excess_applied`), last paid first
+    (principal, interest, fees), and owe it again; returns what was taken back. Anything
+    beyond what excess paid (which the books never lead to) is owed again as principal, so
+    the case never holds a negative amount."""
+    owed = {c: getattr(state.ledger, c) for c in _WATERFALL}
+    left = amount
+    for component in reversed(_WATERFALL):
+        take = min(left, state.excess_applied.get(component, 0))
+        state.excess_applied[component] = state.excess_applied.get(component, 0) - take
+        owed[component] += take
+        left -= take
+    owed["principal"] += left
+    state.ledger = Ledger(**owed)
+    return amount

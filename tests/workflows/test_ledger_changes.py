@@ -169,3 +169,24 @@ async def test_excess_held_pays_what_a_reversal_makes_owed_again(runner: CaseRun
         await assert_case_is_sound(handle, runner.fakes.stored_event_types)
     netted = next(e for e in timeline if e.type == "excess_applied")
     assert (netted.model_extra["amount"], netted.rule) == (1_000, "payment.excess_nets_reversal")
+
+
+async def test_reversing_the_payment_whose_excess_paid_a_reversal_owes_that_again(
+    runner: CaseRunner,
+):
+    """Both recoveries reversed, in either order: the case owes all it owed, holds nothing,
+    and its workflow tasks never fail."""
+    async with runner.worker():
+        handle, _ = await begin(runner, dpd=170, principal=500_000, interest=12_000, fees=1_000)
+        before = await written_off(runner, handle)
+        for payment_id in ("R-1", "R-2"):
+            await handle.execute_update(
+                CollectionCase.record_payment, Payment(payment_id=payment_id, amount=300_000)
+            )
+        for payment_id, reason in (("R-1", "returned"), ("R-2", "charged_back")):
+            outcome = await handle.execute_update(
+                CollectionCase.reverse_payment, ReversePayment(payment_id=payment_id, reason=reason)
+            )
+        await assert_case_is_sound(handle, runner.fakes.stored_event_types)
+    assert outcome.case.balance == before.balance
+    assert (outcome.case.recovered, outcome.case.excess) == (0, 0)
