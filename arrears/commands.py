@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from arrears.contracts import Amounts, CaseView, Channel, Contract
-from arrears.fields import MinorUnits, OpaqueRef
+from arrears.fields import MinorUnits, NonNegativeMinorUnits, OpaqueRef
 from arrears.strategy import Strategy
 from arrears.strategy.model import VERSION_PATTERN
 
@@ -61,6 +61,15 @@ class OpenDispute(Contract):
     reason: Literal["not_my_debt", "amount_wrong", "already_paid", "fraud", "other"]
 
 
+class CorrectedAmounts(Amounts):
+    """What is owed in truth, every component named: one left out is not taken as zero
+    (writing off fees by omission is no correction)."""
+
+    principal: NonNegativeMinorUnits
+    interest: NonNegativeMinorUnits
+    fees: NonNegativeMinorUnits
+
+
 class ResolveDispute(Contract):
     """`rejected`: the debt stands and collection resumes. `upheld`: the customer was
     right. An upheld `amount_wrong` dispute needs `corrected`, the amounts owed in truth
@@ -69,7 +78,7 @@ class ResolveDispute(Contract):
     either, by whether `corrected` is given. See `arrears.workflows.dispute_outcomes`."""
 
     outcome: Literal["rejected", "upheld"]
-    corrected: Amounts | None = None
+    corrected: CorrectedAmounts | None = None
 
 
 class CeaseContact(Contract):

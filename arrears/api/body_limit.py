@@ -62,7 +62,8 @@ def limit_for(path: str) -> int:
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = json.dumps({"detail": _detail(limit), "error": "payload_too_large"}).encode()
+    detail = {"detail": _detail(limit), "error": "payload_too_large"}
+    body = json.dumps(detail, separators=(",", ":")).encode()
     await send(
         {
             "type": "http.response.start",

@@ -51,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.api_keys = api_keys
     app.state.codec = EncryptionCodec(key_ring)
     app.state.namespace = settings.temporal_namespace
+    # Added first, so it runs inside CORS: a 413 to the Web UI carries CORS headers too.
+    app.add_middleware(BodyLimit)
     if settings.arrears_codec_origins:
         # The Web UI calls the codec endpoint from the browser, from its own origin.
         app.add_middleware(
@@ -60,7 +62,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "X-Namespace"],
             allow_credentials=True,
         )
-    app.add_middleware(BodyLimit)
     errors.install(app)
     v1 = APIRouter(prefix="/v1")
     v1.include_router(cases.router)

@@ -482,7 +482,8 @@ class CaseState(CaseCommands, BaseModel):
             excess=self.excess,
             risk=self.risk,
             closed_reason=self.closed_reason,
-            next_action=self.next_action,
+            # A closed case does nothing more (one taking recoveries only waits for money).
+            next_action=self.next_action if self.is_open else None,
             opened_at=self.opened_at,
             strategy_version=self.strategy.version if self.strategy else None,
             promise=self.promise,

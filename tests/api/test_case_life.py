@@ -31,13 +31,16 @@ async def test_upheld_amount_wrong_needs_the_corrected_amounts(api: httpx.AsyncC
         "correction_required",
         "corrected",
     )
-    too_much = {**upheld, "corrected": {"principal": 600_000}}
+    partial = {**upheld, "corrected": {"principal": 450_000, "interest": 2_000}}
+    missing = await command(api, loan_id, "disputes/resolve", partial, "bank")
+    assert missing.status_code == 422 and "corrected.fees" in missing.json()["detail"]
+    too_much = {**upheld, "corrected": {"principal": 600_000, "interest": 0, "fees": 0}}
     assert_rejected(
         await command(api, loan_id, "disputes/resolve", too_much, "bank"),
         "correction_increases_debt",
         "corrected",
     )
-    corrected = {**upheld, "corrected": {"principal": 450_000, "interest": 2_000}}
+    corrected = {**upheld, "corrected": {"principal": 450_000, "interest": 2_000, "fees": 0}}
     case = await accepted_case(await command(api, loan_id, "disputes/resolve", corrected, "bank"))
     assert case["status"] == "open" and case["dispute"] is None
     assert case["balance"] == {"principal": 450_000, "interest": 2_000, "fees": 0, "total": 452_000}

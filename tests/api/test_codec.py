@@ -8,6 +8,7 @@ from google.protobuf import json_format
 from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.testing import WorkflowEnvironment
 
+from arrears.api.body_limit import MAX_CODEC_BODY_BYTES
 from arrears.api.main import create_app
 from arrears.codec import EncryptionCodec, KeyRing
 from arrears.settings import ConfigError
@@ -94,9 +95,17 @@ async def test_the_web_ui_origin_may_call_it_from_a_browser(dev_env: WorkflowEnv
             "/v1/codec/decode",
             headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"},
         )
+        too_large = await client.post(
+            "/v1/codec/decode",
+            content=b" " * (MAX_CODEC_BODY_BYTES + 1),
+            headers={"Origin": "http://127.0.0.1:8233", "Content-Type": "application/json"},
+        )
 
     assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] == "http://127.0.0.1:8233"
+    # A body too large is refused, and the browser may still read why.
+    assert too_large.status_code == 413
+    assert too_large.headers["access-control-allow-origin"] == "http://127.0.0.1:8233"
     assert "x-namespace" in preflight.headers["access-control-allow-headers"].lower()
     assert "access-control-allow-origin" not in stranger.headers
 

@@ -138,7 +138,10 @@ async def test_every_command_sent_again_with_its_body_is_accepted_false(api: htt
         ("contact-preferences", {"channels": ["sms"]}),
         ("promises", {"promise_id": "PR-1", "amount": 1_000, "due_date": days_ahead(5)}),
         ("disputes", {"reason": "amount_wrong"}),
-        ("disputes/resolve", {"outcome": "upheld", "corrected": {"principal": 1_000}}),
+        (
+            "disputes/resolve",
+            {"outcome": "upheld", "corrected": {"principal": 1_000, "interest": 0, "fees": 0}},
+        ),
     ]:
         await accepted_case(await command(api, loan_id, path, body, "admin"))
         again = await command(api, loan_id, path, body, "admin")

@@ -22,6 +22,7 @@ from arrears.commands import (
     AdjustBalance,
     AgreePlan,
     CeaseContact,
+    CorrectedAmounts,
     OpenDispute,
     PromiseToPay,
     RecordContactOutcome,
@@ -30,7 +31,7 @@ from arrears.commands import (
     ReversePayment,
     StrategyMigration,
 )
-from arrears.contracts import Amounts, CloseCase, Payment
+from arrears.contracts import CloseCase, Payment
 from arrears.devstack.binaries import temporal_test_server
 from arrears.idempotency import StampedClose, StampedHardship, stamp
 from arrears.strategy import Strategy, load_default
@@ -246,7 +247,7 @@ async def life_corrected_adjusted_reversed(env, start) -> None:
     await env.sleep(timedelta(hours=1))
     await handle.execute_update(CollectionCase.open_dispute, OpenDispute(reason="amount_wrong"))
     await env.sleep(timedelta(days=2))
-    corrected = Amounts(principal=400_000, interest=10_000, fees=3_000)
+    corrected = CorrectedAmounts(principal=400_000, interest=10_000, fees=3_000)
     await handle.execute_update(
         CollectionCase.resolve_dispute, ResolveDispute(outcome="upheld", corrected=corrected)
     )

@@ -4,8 +4,8 @@ and collection resumes on it; a debt that is not the customer's closes the case.
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
-from arrears.commands import OpenDispute, ResolveDispute
-from arrears.contracts import Amounts, Payment
+from arrears.commands import CorrectedAmounts, OpenDispute, ResolveDispute
+from arrears.contracts import Payment
 from arrears.workflows.case import CollectionCase
 from tests.workflows.harness import CaseRunner
 from tests.workflows.story import assert_case_is_sound
@@ -27,16 +27,16 @@ async def test_upheld_amount_wrong_resumes_collection_on_the_corrected_balance(
         assert await rejected_kind(handle, ResolveDispute(outcome="upheld")) == (
             "CorrectionRequired"
         )
-        higher = Amounts(principal=600_000)
+        higher = CorrectedAmounts(principal=600_000, interest=0, fees=0)
         assert await rejected_kind(handle, ResolveDispute(outcome="upheld", corrected=higher)) == (
             "CorrectionIncreasesDebt"
         )
         # Less in all, but more interest: raising a component is an adjustment, not this.
-        shifted = Amounts(principal=400_000, interest=13_000, fees=0)
+        shifted = CorrectedAmounts(principal=400_000, interest=13_000, fees=0)
         assert await rejected_kind(handle, ResolveDispute(outcome="upheld", corrected=shifted)) == (
             "CorrectionIncreasesDebt"
         )
-        corrected = Amounts(principal=400_000, interest=10_000, fees=0)
+        corrected = CorrectedAmounts(principal=400_000, interest=10_000, fees=0)
         outcome = await handle.execute_update(
             CollectionCase.resolve_dispute, ResolveDispute(outcome="upheld", corrected=corrected)
         )
@@ -46,7 +46,9 @@ async def test_upheld_amount_wrong_resumes_collection_on_the_corrected_balance(
         again = ResolveDispute(outcome="upheld", corrected=corrected)
         repeat = await handle.execute_update(CollectionCase.resolve_dispute, again)
         assert not repeat.accepted and repeat.case.balance.total == 410_000
-        other = ResolveDispute(outcome="upheld", corrected=Amounts(principal=1))
+        other = ResolveDispute(
+            outcome="upheld", corrected=CorrectedAmounts(principal=1, interest=0, fees=0)
+        )
         assert await rejected_kind(handle, other) == "NoDispute"
         assert outcome.case.balance.model_dump() == {
             "principal": 400_000,
@@ -86,7 +88,9 @@ async def test_upheld_dispute_that_the_debt_is_not_owed_closes_the_case(
     async with runner.worker():
         handle, _ = await begin(runner, dpd=10)
         await handle.execute_update(CollectionCase.open_dispute, OpenDispute(reason=reason))
-        correction = ResolveDispute(outcome="upheld", corrected=Amounts(principal=1))
+        correction = ResolveDispute(
+            outcome="upheld", corrected=CorrectedAmounts(principal=1, interest=0, fees=0)
+        )
         assert await rejected_kind(handle, correction) == "CorrectionNotAllowed"
         outcome = await handle.execute_update(
             CollectionCase.resolve_dispute, ResolveDispute(outcome="upheld")
@@ -108,7 +112,9 @@ async def test_a_correction_to_nothing_closes_the_case(runner: CaseRunner):
         await handle.execute_update(CollectionCase.open_dispute, OpenDispute(reason="other"))
         outcome = await handle.execute_update(
             CollectionCase.resolve_dispute,
-            ResolveDispute(outcome="upheld", corrected=Amounts(principal=0)),
+            ResolveDispute(
+                outcome="upheld", corrected=CorrectedAmounts(principal=0, interest=0, fees=0)
+            ),
         )
         await handle.result()
         timeline = await events(handle)
@@ -125,7 +131,9 @@ async def test_a_rejected_dispute_takes_no_correction(runner: CaseRunner):
     async with runner.worker():
         handle, _ = await begin(runner, dpd=10)
         await handle.execute_update(CollectionCase.open_dispute, OpenDispute(reason="amount_wrong"))
-        correction = ResolveDispute(outcome="rejected", corrected=Amounts(principal=1))
+        correction = ResolveDispute(
+            outcome="rejected", corrected=CorrectedAmounts(principal=1, interest=0, fees=0)
+        )
         assert await rejected_kind(handle, correction) == "CorrectionNotAllowed"
         outcome = await handle.execute_update(
             CollectionCase.resolve_dispute, ResolveDispute(outcome="rejected")

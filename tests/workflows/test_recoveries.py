@@ -91,3 +91,10 @@ async def test_after_the_recovery_window_the_case_completes_and_refuses_payments
     assert not isinstance(refused.value, WorkflowUpdateFailedError) or (
         refused.value.cause.type == "CaseClosed"
     )
+
+
+async def test_a_written_off_case_has_nothing_next(runner: CaseRunner):
+    async with runner.worker():
+        handle, _ = await begin(runner, dpd=170)
+        view = await written_off(runner, handle)
+    assert view.next_action is None
