@@ -43,6 +43,7 @@ from arrears.contracts import (
 from arrears.errors import (
     CaseClosedError,
     CaseNotFoundError,
+    CaseServiceUnavailableError,
     CustomerConflictError,
     IdReusedError,
     InvalidCommandError,
@@ -68,6 +69,8 @@ from arrears.workflows.used_ids import OpeningFacts, PriorIds
 
 # A query or update waits for a worker; past this the caller gets a 503 and may retry.
 ANSWER_TIMEOUT = timedelta(seconds=15)
+JUST_STARTED = timedelta(seconds=3)
+"""How long an opening asks again a case that another opening has just started."""
 
 READ_UNANSWERED = "the case service did not answer in time; retry shortly"
 COMMAND_UNANSWERED = "the case did not answer in time; a payment or promise is safe to send again"
@@ -434,14 +437,26 @@ class CaseGateway:
         in (but the customer's contact facts), none when it repeats the opening of one of
         the loan's earlier cases; and the ids the case and those earlier cases took."""
         loan_id = opening.loan_id
-        view, in_use = await asyncio.gather(
-            self.get_view(loan_id),
-            self._call(
-                loan_id,
-                lambda handle: handle.query(CollectionCase.ids_in_use, rpc_timeout=ANSWER_TIMEOUT),
-                READ_UNANSWERED,
-            ),
-        )
+        give_up = asyncio.get_running_loop().time() + JUST_STARTED.total_seconds()
+        while True:
+            try:
+                view, in_use = await asyncio.gather(
+                    self.get_view(loan_id),
+                    self._call(
+                        loan_id,
+                        lambda handle: handle.query(
+                            CollectionCase.ids_in_use, rpc_timeout=ANSWER_TIMEOUT
+                        ),
+                        READ_UNANSWERED,
+                    ),
+                )
+                break
+            except CaseServiceUnavailableError:
+                # A case another opening started a moment ago may not answer before its
+                # first workflow task: ask again, briefly (a real outage took longer).
+                if asyncio.get_running_loop().time() > give_up:
+                    raise
+                await asyncio.sleep(0.1)
         again = OpeningFacts.of(opening)
         changed = in_use.openings[-1].changed_by(again)
         if changed and in_use.repeats_an_opening(again):

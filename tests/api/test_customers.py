@@ -367,6 +367,24 @@ async def test_of_two_racing_openings_of_a_new_customer_with_other_facts_one_ope
     assert await updates(api, winner["loan_id"]) == []
 
 
+@pytest.mark.parametrize("round_", range(3))
+async def test_racing_openings_of_one_new_loan_with_other_phones_find_one_case(
+    api: httpx.AsyncClient, round_: int
+):
+    """Resent by a bank's retrying client with whatever facts: one opens the loan's case,
+    the others are repeats of its opening, never a 503."""
+    customer_id = new_customer_id()
+    first = case_body(customer_id=customer_id)
+    phones = ["+8613800138001", "+8613800138002", "+8613800138003", "+8613800138004"]
+    bodies = [{**first, "customer": {**first["customer"], "phone": p}} for p in phones]
+
+    answers = await asyncio.gather(*(open_case(api, body) for body in bodies))
+
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [200, 200, 200, 201], [answer.text for answer in answers]
+    assert {answer.json()["loan_id"] for answer in answers} == {first["loan_id"]}
+
+
 async def test_racing_openings_of_a_new_customer_with_the_same_facts_all_open(
     api: httpx.AsyncClient, pool: asyncpg.Pool
 ):
