@@ -71,6 +71,9 @@ from arrears.workflows.used_ids import OpeningFacts, PriorIds
 ANSWER_TIMEOUT = timedelta(seconds=15)
 JUST_STARTED = timedelta(seconds=3)
 """How long an opening asks again a case that another opening has just started."""
+CLAIMED_NOT_STARTED = timedelta(seconds=1)
+"""How long an opening whose customer another opening claimed looks for the case that
+opening is starting, before its facts are a conflict."""
 
 READ_UNANSWERED = "the case service did not answer in time; retry shortly"
 COMMAND_UNANSWERED = "the case did not answer in time; a payment or promise is safe to send again"
@@ -412,10 +415,17 @@ class CaseGateway:
     async def _repeated_case(self, opening: CaseOpening) -> CaseView | None:
         """The loan's case, if `opening` repeats its opening or an earlier case's and would
         start no new one; else None."""
-        try:
-            view, changed, _ = await self._existing_case(opening)
-        except CaseNotFoundError:
-            return None
+        give_up = asyncio.get_running_loop().time() + CLAIMED_NOT_STARTED.total_seconds()
+        while True:
+            try:
+                view, changed, _ = await self._existing_case(opening)
+                break
+            except CaseNotFoundError:
+                # An opening of this very loan may have claimed the customer and not yet
+                # started the case: look again, briefly, before calling it a conflict.
+                if asyncio.get_running_loop().time() > give_up:
+                    return None
+                await asyncio.sleep(0.1)
         starts_next = next_episode(view, opening) is not None
         if changed or (starts_next and view.closed_reason != "written_off"):
             return None
