@@ -14,7 +14,7 @@ What is refused:
   international prefix in 10 or more (`00447911123456`, `004520240001`); or written
   nationally with its trunk prefix, where the country has one, in 10 digits or more
   (`07911123456`, `07911 123456`, `0123456789` (UK), `01012345678` (CN), `0612345678`
-  (FR)); or a US or Canadian number grouped 3-3-4 (`202-555-0143`, `202.555.0143`,
+  (FR)), up to 13 digits; or a US or Canadian number grouped 3-3-4 (`202-555-0143`, `202.555.0143`,
   `202_555_0143`, `202:555:0143`);
 - anything starting `+` (a phone number);
 - a mainland-China mobile (valid by libphonenumber), wherever it stands, even glued to
@@ -23,10 +23,12 @@ What is refused:
   `86-138-0013-8000`;
 - a mainland-China resident identity number: 18 characters with a valid birth date and
   the GB 11643-1999 check character, wherever it stands (`11010519491231002X`,
-  `ID-11010519491231002X`); the old 15-digit form (valid birth date and province, but no
-  check digit) only as the whole reference (`110105491231002`);
-- a payment card number: a Luhn-valid run starting 1–9 (ISO/IEC 7812's major industry
-  identifier 0 is no card issuer's) that is either 13–19 digits with no digit either side
+  `ID-11010519491231002X`). The first-generation 15-digit form, withdrawn by 2013, has no
+  check digit: 15 digits are far more often a bank's own number (a US ACH trace number)
+  and are left alone;
+- a payment card number: a Luhn-valid run in a range card schemes issue from (`_is_card`:
+  Visa, Mastercard, Maestro, UnionPay, American Express, Diners Club, JCB, Discover) that
+  is either 13–19 digits with no digit either side
   (`4111111111111111`, `L-4111111111111111-01`), or grouped as cards are printed: 4-4-4-4
   (`4111-1111-1111-1111`, `4111 1111 1111 1111`, also before a suffix:
   `4111-1111-1111-1111-01`), 4-4-4-4-3 (19 digits), 4-6-5 (`3782-822463-10005`, American
@@ -89,6 +91,10 @@ one more. Shorter runs are too often ordinary sequence numbers: `3524567` is a v
 Luxembourg number, `4912345678` a German one, `4520240001` a Danish one."""
 _SHORTEST_NATIONAL = 10
 """Fewest digits of a national number with its trunk prefix counted here (`0612345678`)."""
+_LONGEST_NATIONAL = 13
+"""Most digits of a national number with its trunk prefix counted here (German numbers
+run to 13); a longer run is some other number (a 15-digit ACH trace number, `0210000212
+34567`, reads as a German number otherwise)."""
 
 _SEPARATOR = r"[-. _:]"
 _WHOLE_NUMBER = re.compile(r"\d+(?:[-._: ]\d+)*")
@@ -124,8 +130,6 @@ _UUID = re.compile(
 """A UUID in its canonical form: generated, not written; what digits it holds by chance are
 no card or phone number (about 1 in 400 would pass for one otherwise)."""
 _CN_IDENTITY = re.compile(r"(?<![0-9A-Za-z])(\d{17}[0-9Xx])(?![0-9A-Za-z])")
-_CN_IDENTITY_OLD = re.compile(r"\d{15}")
-"""The old 15-digit form, which has no check digit: counted only as the whole reference."""
 _CN_PROVINCES = frozenset(
     "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
     "61 62 63 64 65 71 81 82".split()
@@ -148,12 +152,10 @@ def personal_data_kind(value: str) -> str | None:
         return "a phone number"
     if any(_is_cn_identity(match.group(1)) for match in _CN_IDENTITY.finditer(value)):
         return "a resident identity number"
-    if _CN_IDENTITY_OLD.fullmatch(value) and _is_cn_identity(value):
-        return "a resident identity number"
     cards = _CARD_RUN.findall(value) + [
         match.group(1) for grouping in _CARD_GROUPINGS for match in grouping.finditer(value)
     ]
-    if any(_luhn_valid(re.sub(r"\D", "", card)) for card in cards):
+    if any(_is_card(re.sub(r"\D", "", card)) for card in cards):
         return "a payment card number"
     return None
 
@@ -181,7 +183,7 @@ def _is_national_number(digits: str) -> bool:
     would load another country's metadata."""
     if digits.startswith("00"):
         return False
-    return len(digits) >= _SHORTEST_NATIONAL and any(
+    return _SHORTEST_NATIONAL <= len(digits) <= _LONGEST_NATIONAL and any(
         digits.startswith(prefix) and _valid(digits, region)
         for region, prefix in _TRUNK_PREFIXES.items()
     )
@@ -234,6 +236,27 @@ def _is_date(text: str) -> bool:
     except ValueError:
         return False
     return born.year >= 1900
+
+
+def _is_card(digits: str) -> bool:
+    """A Luhn-valid number in a range card schemes issue from (ISO/IEC 7812 IINs): Visa 4,
+    Mastercard 51–55 and 2221–2720, Maestro 50 and 56–69, Discover, UnionPay and RuPay 6,
+    American Express 34 and 37, Diners Club 300–305 and 36–39, JCB 3528–3589. A date
+    stamp (`2026…`) or a bank's trace number (`1210…`) is none of them."""
+    return _issued(digits) and _luhn_valid(digits)
+
+
+def _issued(digits: str) -> bool:
+    first, two, four = digits[:1], digits[:2], digits[:4]
+    if first in ("4", "5", "6"):
+        return True
+    if first == "3":
+        return (
+            two in ("34", "36", "37", "38", "39")
+            or "300" <= digits[:3] <= "305"
+            or ("3528" <= four <= "3589")
+        )
+    return first == "2" and "2221" <= four <= "2720"
 
 
 def _luhn_valid(digits: str) -> bool:

@@ -39,12 +39,11 @@ REFERENCE = TypeAdapter(OpaqueRef)
         ("202.555.0143", "a phone number"),
         ("13800138000", "a phone number"),
         ("C13800138000", "a phone number"),
-        # CN resident identity numbers, 18 characters with the check character, and 15 digits.
+        # CN resident identity numbers, 18 characters with the check character.
         ("11010519491231002X", "a resident identity number"),
         ("11010519491231002x", "a resident identity number"),
         ("440524198001010013", "a resident identity number"),
         ("ID-11010519491231002X", "a resident identity number"),
-        ("110105491231002", "a resident identity number"),
         # Cards and e-mail addresses.
         ("4111111111111111", "a payment card number"),
         ("4111-1111-1111-1111", "a payment card number"),
@@ -218,10 +217,14 @@ def test_random_references_are_seldom_refused():
         ("3782-822463-10005", "a payment card number"),  # American Express, 4-6-5
         ("378282246310005", "a payment card number"),
         ("3056-930902-5904", "a payment card number"),  # Diners Club, 4-6-4
-        # CN resident identity numbers: 18 characters anywhere, 15 digits as the whole.
+        # CN resident identity numbers: 18 characters anywhere.
         ("ID-11010519491231002X", "a resident identity number"),
         ("11010519491231002X-01", "a resident identity number"),
-        ("110105491231002", "a resident identity number"),
+        # Cards of the schemes' ranges: Mastercard's 2-series and 5, JCB, Discover.
+        ("2223000048400011", "a payment card number"),
+        ("5555555555554444", "a payment card number"),
+        ("3530111333300000", "a payment card number"),
+        ("6011111111111117", "a payment card number"),
     ],
 )
 def test_every_listed_personal_data_is_refused(value: str, kind: str):
@@ -238,8 +241,14 @@ def test_every_listed_personal_data_is_refused(value: str, kind: str):
         "DE80890815072715194732",  # an IBAN: 20 digits, 19 of them Luhn-valid
         "4111-111111111111",  # grouped as no card is
         "41111-1111-1111-1111",  # a group of five before the fours
-        "ID-110105491231002",  # the old 15-digit identity form, inside a reference
+        "ID-110105491231002",  # the withdrawn 15-digit identity form
         "ACC-110105491231002",
+        "110105491231002",
+        "021000021234567",  # US ACH trace numbers: a routing prefix and a sequence
+        "091000018970634",
+        "121000240712684",
+        "2026112993393106",  # a date stamp and a sequence, Luhn-valid: no card range
+        "8000000000000003",  # Luhn-valid, but no scheme issues from 8
         "2026-11-29-447911123456",  # a number with its country code, but not the whole
         "L-14012345678",  # a CN mobile's shape, but 140 is no mobile prefix
     ],
