@@ -128,9 +128,6 @@ class CaseGateway:
             return True, view
         episode = next_episode(view, opening)
         if episode is not None:
-            if view.closed_reason == "written_off":
-                # Its run takes recoveries for a while yet: the loan's case is that one.
-                return False, view
             for attempt in range(2):
                 created, current, changed, _ = await self._open_episode(
                     opening, received_at, episode, prior
@@ -415,19 +412,15 @@ class CaseGateway:
     async def _repeated_case(self, opening: CaseOpening) -> CaseView | None:
         """The loan's case, if `opening` repeats its opening or an earlier case's and would
         start no new one; else None."""
-        give_up = asyncio.get_running_loop().time() + CLAIMED_NOT_STARTED.total_seconds()
-        while True:
-            try:
-                view, changed, _ = await self._existing_case(opening)
-                break
-            except CaseNotFoundError:
-                # An opening of this very loan may have claimed the customer and not yet
-                # started the case: look again, briefly, before calling it a conflict.
-                if asyncio.get_running_loop().time() > give_up:
-                    return None
-                await asyncio.sleep(0.1)
-        starts_next = next_episode(view, opening) is not None
-        if changed or (starts_next and view.closed_reason != "written_off"):
+        try:
+            # An opening of this very loan may have claimed the customer and not yet
+            # started the case: look again, briefly, before calling it a conflict.
+            view, changed, _ = await _briefly(
+                lambda: self._existing_case(opening), CaseNotFoundError, CLAIMED_NOT_STARTED
+            )
+        except CaseNotFoundError:
+            return None
+        if changed or next_episode(view, opening) is not None:
             return None
         return view
 
@@ -447,28 +440,39 @@ class CaseGateway:
         in (but the customer's contact facts), none when it repeats the opening of one of
         the loan's earlier cases; and the ids the case and those earlier cases took."""
         loan_id = opening.loan_id
-        give_up = asyncio.get_running_loop().time() + JUST_STARTED.total_seconds()
-        while True:
-            try:
-                view, in_use = await asyncio.gather(
-                    self.get_view(loan_id),
-                    self._call(
-                        loan_id,
-                        lambda handle: handle.query(
-                            CollectionCase.ids_in_use, rpc_timeout=ANSWER_TIMEOUT
-                        ),
-                        READ_UNANSWERED,
+
+        async def ask() -> tuple[CaseView, PriorIds]:
+            return await asyncio.gather(
+                self.get_view(loan_id),
+                self._call(
+                    loan_id,
+                    lambda handle: handle.query(
+                        CollectionCase.ids_in_use, rpc_timeout=ANSWER_TIMEOUT
                     ),
-                )
-                break
-            except CaseServiceUnavailableError:
-                # A case another opening started a moment ago may not answer before its
-                # first workflow task: ask again, briefly (a real outage took longer).
-                if asyncio.get_running_loop().time() > give_up:
-                    raise
-                await asyncio.sleep(0.1)
+                    READ_UNANSWERED,
+                ),
+            )
+
+        # A case another opening started a moment ago may not answer before its first
+        # workflow task: ask again, briefly (a real outage takes longer than that).
+        view, in_use = await _briefly(ask, CaseServiceUnavailableError, JUST_STARTED)
         again = OpeningFacts.of(opening)
         changed = in_use.openings[-1].changed_by(again)
         if changed and in_use.repeats_an_opening(again):
             changed = []
         return view, changed, in_use
+
+
+async def _briefly(
+    attempt: Callable[[], Awaitable[T]], retry_on: type[Exception], within: timedelta
+) -> T:
+    """`attempt()`, again every 0.1 s while it raises `retry_on` and `within` has not passed
+    since the first try; then what it raises."""
+    give_up = asyncio.get_running_loop().time() + within.total_seconds()
+    while True:
+        try:
+            return await attempt()
+        except retry_on:
+            if asyncio.get_running_loop().time() > give_up:
+                raise
+            await asyncio.sleep(0.1)

@@ -50,7 +50,7 @@ with workflow.unsafe.imports_passed_through():
     from arrears.workflows.recoveries import RECOVERY_WINDOW, takes_recovery
     from arrears.workflows.strategy_steps import StrategySteps
     from arrears.workflows.turns import StrategyTurns
-    from arrears.workflows.used_ids import OpeningFacts, PriorIds
+    from arrears.workflows.used_ids import PriorIds
 
 
 SLEEP_UNTIL_DUE = "sleep-until-due"
@@ -108,11 +108,6 @@ class CollectionCase(CommandHandlers, LedgerChangeHandlers):
     @workflow.query(name="timeline")
     def timeline(self) -> Timeline:
         return Timeline(events=self._state.timeline)
-
-    @workflow.query(name="opening_facts")
-    def opening_facts(self) -> OpeningFacts:
-        """What the case was opened with, but the customer's contact facts."""
-        return OpeningFacts.of(self._state.opening)
 
     @workflow.query(name="ids_in_use")
     def ids_in_use(self) -> PriorIds:

@@ -19,4 +19,6 @@ def next_episode(closed: CaseView, opening: CaseOpening) -> int | None:
     """
     if closed.status != "closed" or opening.due_date <= closed.due_date:
         return None
+    if closed.closed_reason == "written_off":
+        return None  # charged off: the loan keeps that case, which takes recoveries
     return closed.episode + 1

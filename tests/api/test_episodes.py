@@ -164,9 +164,12 @@ async def test_a_written_off_loan_gets_no_new_case(api: httpx.AsyncClient):
             break
         await asyncio.sleep(0.05)
     assert view["closed_reason"] == "written_off"
+    resent = await post_case(api, first)
+    assert resent.status_code == 200, resent.text
+    assert (resent.json()["closed_reason"], resent.json()["episode"]) == ("written_off", 1)
     later = await post_case(api, {**first, "due_date": days_ago(5)})
-    assert later.status_code == 200, later.text
-    assert (later.json()["closed_reason"], later.json()["episode"]) == ("written_off", 1)
+    assert later.status_code == 409, later.text
+    assert (later.json()["error"], later.json()["fields"]) == ("id_reused", ["due_date"])
 
 
 async def test_reversals_of_an_earlier_case_mean_what_they_meant(api: httpx.AsyncClient):
