@@ -101,7 +101,8 @@ class CaseGateway:
         workflow runs, so opening never waits for a worker. While the loan's case runs, an
         opening returns it. Once it has closed, an opening starts the loan's next case (a
         new episode of the same workflow id) only if its `due_date` is later than the
-        closed case's: the loan cured and fell behind again (`episodes.next_episode`).
+        closed case's and it was not written off: the loan cured and fell behind again
+        (`episodes.next_episode`).
 
         Otherwise the opening must repeat what the case it meets, or one of the loan's
         earlier cases, was opened with (but the customer's contact facts): then it is a retry

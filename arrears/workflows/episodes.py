@@ -9,13 +9,14 @@ from arrears.contracts import CaseOpening, CaseView
 
 
 def next_episode(closed: CaseView, opening: CaseOpening) -> int | None:
-    """The episode `opening` starts after the loan's `closed` case, or None when it is a
-    repeat of the opening of that case and must return it.
+    """The episode `opening` starts after the loan's `closed` case, or None when it starts
+    none (the caller then returns that case for a repeat of its opening, else refuses it).
 
     A loan that cured and fell behind again is overdue on a later instalment: its due date
     is later than the closed case's. An opening with the same or an earlier due date is no
     new delinquency: starting a case for it would collect one that already ended. It is the
     closed case's own opening sent again (a retry, a batch resent), or it conflicts with it.
+    A loan written off was charged off: it keeps that case, which takes recoveries.
     """
     if closed.status != "closed" or opening.due_date <= closed.due_date:
         return None
