@@ -65,7 +65,7 @@ from arrears.workflows.calendar import days_past_due, due_date_problem, overdue_
 from arrears.workflows.case import CollectionCase
 from arrears.workflows.case_state import CaseStart, CaseState
 from arrears.workflows.episodes import next_episode
-from arrears.workflows.used_ids import OpeningFacts, PriorIds
+from arrears.workflows.used_ids import IdReused, OpeningFacts, PriorIds
 
 # A query or update waits for a worker; past this the caller gets a 503 and may retry.
 ANSWER_TIMEOUT = timedelta(seconds=15)
@@ -234,7 +234,16 @@ class CaseGateway:
         return timeline.in_time_order()
 
     async def record_payment(self, loan_id: str, payment: Payment) -> PaymentOutcome:
-        return await self._update(loan_id, CollectionCase.record_payment, payment)
+        """Apply `payment`. Sent again to a case it closed, or that closed since, it is the
+        repeat it is anywhere (`applied: false`; another body, `id_reused`), not a 409."""
+        try:
+            return await self._update(loan_id, CollectionCase.record_payment, payment)
+        except CaseClosedError:
+            view, in_use = await self._case_and_ids(loan_id)
+            if payment.payment_id not in in_use.payment_ids:
+                raise
+            _same_body(in_use.used.check_payment, payment, view.currency)
+            return PaymentOutcome(applied=False, case=view)
 
     async def close_case(
         self, loan_id: str, command: CloseCase, key: str | None = None
@@ -312,7 +321,28 @@ class CaseGateway:
         return await self._keyed(loan_id, update, StampedMigration, migration, key, command)
 
     async def adjust_balance(self, loan_id: str, command: AdjustBalance) -> CommandOutcome:
-        return await self._update(loan_id, CollectionCase.adjust_balance, command)
+        """Adjust the balance once per `adjustment_id`; sent again to a case it closed, the
+        repeat it is anywhere (`accepted: false`; another body, `id_reused`)."""
+        try:
+            return await self._update(loan_id, CollectionCase.adjust_balance, command)
+        except CaseClosedError:
+            view, in_use = await self._case_and_ids(loan_id)
+            if command.adjustment_id not in in_use.adjustment_ids:
+                raise
+            _same_body(in_use.used.check_adjustment, command)
+            return CommandOutcome(accepted=False, case=view)
+
+    async def _case_and_ids(self, loan_id: str) -> tuple[CaseView, PriorIds]:
+        """The case's view and the ids it and the loan's earlier cases took (a completed
+        run answers too)."""
+        return await asyncio.gather(
+            self.get_view(loan_id),
+            self._call(
+                loan_id,
+                lambda handle: handle.query(CollectionCase.ids_in_use, rpc_timeout=ANSWER_TIMEOUT),
+                READ_UNANSWERED,
+            ),
+        )
 
     async def reverse_payment(self, loan_id: str, command: ReversePayment) -> CommandOutcome:
         return await self._update(loan_id, CollectionCase.reverse_payment, command)
@@ -441,22 +471,11 @@ class CaseGateway:
         in (but the customer's contact facts), none when it repeats the opening of one of
         the loan's earlier cases; and the ids the case and those earlier cases took."""
         loan_id = opening.loan_id
-
-        async def ask() -> tuple[CaseView, PriorIds]:
-            return await asyncio.gather(
-                self.get_view(loan_id),
-                self._call(
-                    loan_id,
-                    lambda handle: handle.query(
-                        CollectionCase.ids_in_use, rpc_timeout=ANSWER_TIMEOUT
-                    ),
-                    READ_UNANSWERED,
-                ),
-            )
-
         # A case another opening started a moment ago may not answer before its first
         # workflow task: ask again, briefly (a real outage takes longer than that).
-        view, in_use = await _briefly(ask, CaseServiceUnavailableError, JUST_STARTED)
+        view, in_use = await _briefly(
+            lambda: self._case_and_ids(loan_id), CaseServiceUnavailableError, JUST_STARTED
+        )
         again = OpeningFacts.of(opening)
         changed = in_use.openings[-1].changed_by(again)
         if changed and in_use.repeats_an_opening(again):
@@ -477,3 +496,13 @@ async def _briefly(
             if asyncio.get_running_loop().time() > give_up:
                 raise
             await asyncio.sleep(0.1)
+
+
+def _same_body(check: Callable[..., object], *args: object) -> None:
+    """Raise `IdReusedError` (409 `id_reused`) where `check`, a `UsedIds` check of a known
+    id, finds it first sent with another body. An id taken before the case kept bodies
+    compares with nothing: a repeat."""
+    try:
+        check(*args)
+    except IdReused as reused:
+        raise IdReusedError(str(reused), fields=reused.fields) from None

@@ -65,6 +65,10 @@ RECOVERIES = "recoveries-after-write-off"
 """Patch id: a written-off case lingers for `RECOVERY_WINDOW` to take recoveries; before it,
 the run completed at once and a later payment was refused."""
 
+SYNC_TO_THE_END = "sync-to-the-end"
+"""Patch id: a closing run syncs again while handlers recorded anything during its last
+sync; before it, what a signal recorded then was never synced."""
+
 SETTLE_BY_COMPONENT = "settle-by-component"
 """Patch id: an interest waiver forgives only the interest it waived (`settlement`)."""
 
@@ -92,9 +96,7 @@ class CollectionCase(CommandHandlers, LedgerChangeHandlers):
             await self._run_foundation()
         else:
             await self._run_strategy(start)
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        self._publish()
-        await self._effects.sync()
+        await self._sync_to_the_end()
         if takes_recovery(self._state, workflow.now()):
             await self._take_recoveries(start)
         return CaseOutcome(loan_id=self._state.loan_id, view=self._state.view())
@@ -286,8 +288,20 @@ class CollectionCase(CommandHandlers, LedgerChangeHandlers):
             await self._effects.sync()
             if self._history_is_long():
                 await self._continue_as_new(start)
+        await self._sync_to_the_end()
+
+    async def _sync_to_the_end(self) -> None:
+        """Publish and sync all the case recorded, once every handler has finished. A signal
+        that lands during the sync (a payment racing the case's close) is recorded by its
+        handler meanwhile: from `SYNC_TO_THE_END` on, the case syncs again until nothing is
+        left, so no run completes with money PostgreSQL never saw."""
         await workflow.wait_condition(workflow.all_handlers_finished)
+        self._publish()
         await self._effects.sync()
+        while self._effects.has_unsynced() and workflow.patched(SYNC_TO_THE_END):
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            self._publish()
+            await self._effects.sync()
 
     async def _wait_until(self, wake: datetime) -> None:
         state = self._state

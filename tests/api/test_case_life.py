@@ -164,6 +164,11 @@ async def test_the_bank_adjusts_a_balance_once_per_adjustment_id(api: httpx.Asyn
     for body in cleared:
         case = await accepted_case(await command(api, loan_id, "adjustments", body, "admin"))
     assert (case["status"], case["closed_reason"]) == ("closed", "adjusted")
+    # The adjustment that closed it, sent again: a repeat, not a 409.
+    again = await command(api, loan_id, "adjustments", cleared[-1], "bank")
+    assert again.status_code == 200 and again.json()["accepted"] is False, again.text
+    other = await command(api, loan_id, "adjustments", {**cleared[-1], "amount": 1}, "bank")
+    assert (other.status_code, other.json()["fields"]) == (409, ["amount"]), other.text
 
 
 async def test_a_reversed_payment_is_owed_again_and_stored_as_reversed(

@@ -54,6 +54,13 @@ async def test_payment_flow_applies_once_and_closes_when_paid(api: httpx.AsyncCl
     after = await pay(api, loan_id, {"payment_id": "P-3", "amount": 1})
     assert after.status_code == 409
     assert after.json()["error"] == "case_closed"
+    # The payment that closed it, retried after a timeout, is the repeat it always was.
+    again = await pay(api, loan_id, {"payment_id": "P-2", "amount": 6_700, "currency": "CNY"})
+    assert again.status_code == 200, again.text
+    assert again.json()["applied"] is False and again.json()["case"]["closed_reason"] == "paid"
+    other = await pay(api, loan_id, {"payment_id": "P-2", "amount": 6_701})
+    assert (other.status_code, other.json()["error"]) == (409, "id_reused")
+    assert other.json()["fields"] == ["amount"]
 
 
 async def test_async_payment_is_accepted_at_once_then_applied(api: httpx.AsyncClient):
