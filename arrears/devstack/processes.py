@@ -117,7 +117,13 @@ class ManagedProcess:
             self.process.wait()
 
     def log_tail(self, lines: int = 20) -> str:
+        """The last `lines` lines of the log; when the process panicked or died of a fatal
+        error, from that line on instead, since the cause comes before the stack trace."""
         try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+            logged = self.log_path.read_text(errors="replace").splitlines()
         except OSError:
             return ""
+        for index, line in enumerate(logged):
+            if line.startswith(("panic:", "fatal error:")):
+                return "\n".join(logged[index : index + lines])
+        return "\n".join(logged[-lines:])

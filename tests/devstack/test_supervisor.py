@@ -111,3 +111,19 @@ async def test_nothing_is_started_after_the_stop(tmp_path: Path):
         stop.set()
         await task
         worker.stop()
+
+
+async def test_a_panicked_childs_log_tail_starts_at_the_cause(tmp_path: Path):
+    trace = "".join(f"print('goroutine frame {n}'); " for n in range(40))
+    child = ManagedProcess(
+        "panics",
+        [sys.executable, "-c", f"print('starting'); print('panic: port in use'); {trace}"],
+        log_path=tmp_path / "panics.log",
+    )
+    child.start()
+    await until(lambda: child.exited() is not None)
+    await until(lambda: "goroutine frame 39" in (tmp_path / "panics.log").read_text())
+
+    tail = child.log_tail().splitlines()
+    assert tail[0] == "panic: port in use"
+    assert len(tail) == 20

@@ -45,11 +45,12 @@ async def bare_dev_server(database: Path, port: int) -> AsyncIterator[Client]:
 
 
 async def test_an_old_database_gets_the_new_search_attributes_at_start(tmp_path: Path):
-    database, port = tmp_path / "temporal.db", free_port()
-    async with bare_dev_server(database, port) as client:
+    database = tmp_path / "temporal.db"
+    async with bare_dev_server(database, free_port()) as client:
         assert ids.OVERDUE_SINCE in await missing_search_attributes(client)
+    # A new port: the one just released may already be another socket's ephemeral port.
     server = TemporalDevServer(
-        database, ip="127.0.0.1", port=port, ui_port=None, log_path=tmp_path / "t.log"
+        database, ip="127.0.0.1", port=free_port(), ui_port=None, log_path=tmp_path / "t.log"
     )
     try:
         await server.start()
