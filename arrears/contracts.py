@@ -277,6 +277,27 @@ class ScoreRequest(Contract):
     dpd: int
 
 
+ContactPurpose = Literal["collection", "notice", "restore_contact"]
+
+
+class ContactGateFacts(Contract):
+    """What the case tells the contact gate about a contact it proposes; no personal data.
+
+    `purpose`: `collection` (reminders, demands, calls), `notice` (a notice the law requires),
+    `restore_contact` (a contact person, only to restore contact). `contact_point`: `phone`,
+    `email` or `person:<ref>`; None for the channel's own (SMS and calls: `phone`).
+    `vulnerability`: the kind an agent flagged, or None. `breathing_space_until` (UTC): the
+    end of a Breathing Space moratorium. `opted_out`: channels the customer stopped.
+    `invalid_points`: contact points known not to reach the customer."""
+
+    purpose: ContactPurpose = "collection"
+    contact_point: str | None = None
+    vulnerability: str | None = None
+    breathing_space_until: UtcDatetime | None = None
+    opted_out: list[Channel] = []
+    invalid_points: list[str] = []
+
+
 class NotificationRequest(Contract):
     """Send one message. `idempotency_key` (case + step) makes every retry the same send.
 
@@ -294,9 +315,12 @@ class NotificationRequest(Contract):
     due_date: date
     timezone: str | None = None
     jurisdiction: Jurisdiction | None = None
+    gate: ContactGateFacts | None = None
+    """The contact gate's facts; None for requests recorded before the gate (the contact
+    window alone is checked)."""
 
 
-NotificationStatus = Literal["sent", "skipped", "deferred"]
+NotificationStatus = Literal["sent", "skipped", "deferred", "blocked"]
 
 
 class NotificationResult(Contract):
@@ -305,8 +329,11 @@ class NotificationResult(Contract):
     - `sent`: handed to the provider (an agent call: the task created); `message_id` names
       it, the proof a notice the law requires was given.
     - `skipped`: it will never go on this channel (`detail` says why: no address on file).
-    - `deferred`: not sent because the contact window was closed at the moment of sending;
-      `until` (UTC) is when it opens. Nothing was written; the same key may be sent later.
+    - `deferred`: not sent because the contact window was closed at the moment of sending,
+      or the gate deferred it (a cap reached); `until` (UTC) is when to try again. Nothing
+      was reserved; the same key may be sent later.
+    - `blocked`: the gate will not let it go (`rule` says which); recorded, never sent.
+    `rule` and `profile` name the gate's rule and the version of the profile that decided.
     """
 
     idempotency_key: str
@@ -316,6 +343,7 @@ class NotificationResult(Contract):
     message_id: str | None = None
     until: UtcDatetime | None = None
     rule: str | None = None
+    profile: str | None = None
 
 
 class HandOff(Contract):
