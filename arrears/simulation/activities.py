@@ -9,11 +9,15 @@ at once; what a case syncs is kept in memory, as Postgres would keep it.
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from temporalio import activity
 
 from arrears import scorecard
+from arrears.compliance import CustomerFacts, ProposedContact, decide
+from arrears.compliance.facts import point_of
+from arrears.compliance.profile import Profile
 from arrears.contracts import (
     CaseOpening,
     CaseSync,
@@ -24,6 +28,8 @@ from arrears.contracts import (
     ScoreRequest,
     TimelineEvent,
 )
+from arrears.simulation.ledger import SimulatedLedger
+from arrears.simulation.profiles import gate_profile
 from arrears.workflows.compliance import check_contact_time
 
 
@@ -55,16 +61,31 @@ def case_facts(openings: Iterable[CaseOpening]) -> dict[str, CaseFacts]:
 class SimulatedActivities:
     """Every activity the case workflow calls, for cases described by `facts`."""
 
-    def __init__(self, facts: Mapping[str, CaseFacts]) -> None:
+    def __init__(self, facts: Mapping[str, CaseFacts], overlay: Profile | None = None) -> None:
         self._facts = facts
+        self._overlay = overlay
         self._synced: dict[str, dict[int, TimelineEvent]] = defaultdict(dict)
+        self.ledger = SimulatedLedger()
 
     @activity.defn(name="sync_case")
     async def sync_case(self, sync: CaseSync) -> None:
-        """Keep each timeline event by its position, once, as the audit table does."""
-        synced = self._synced[sync.view.loan_id]
+        """Keep each timeline event by its position, once, as the audit table does; an
+        agent's call outcome counts toward the customer's contact ledger."""
+        loan_id = sync.view.loan_id
+        synced = self._synced[loan_id]
         for recorded in sync.events:
-            synced.setdefault(recorded.seq, recorded.event)
+            if recorded.seq in synced:
+                continue
+            synced[recorded.seq] = event = recorded.event
+            if event.type == "contact_outcome":
+                fields = event.model_extra or {}
+                self.ledger.record_outcome(
+                    sync.customer_id,
+                    loan_id,
+                    fields.get("outcome", ""),
+                    fields.get("contact_point") or "phone",
+                    event.at,
+                )
 
     def synced_timeline(self, loan_id: str) -> list[TimelineEvent]:
         """The case's timeline as it synced it, oldest first. A case syncs everything it
@@ -101,8 +122,12 @@ class SimulatedActivities:
         - `sent` otherwise, named by `message_id` = the idempotency key.
         """
         key, channel = request.idempotency_key, request.channel
-        if request.timezone is not None and request.jurisdiction is not None:
-            scheduled = activity.info().current_attempt_scheduled_time
+        scheduled = activity.info().current_attempt_scheduled_time
+        if request.gate is not None and request.timezone and request.jurisdiction:
+            verdict = self._ask_the_gate(request, scheduled)
+            if verdict is not None:
+                return verdict
+        elif request.timezone is not None and request.jurisdiction is not None:
             window = check_contact_time(scheduled, request.timezone, request.jurisdiction)
             if not window.allowed:
                 return NotificationResult(
@@ -131,6 +156,42 @@ class SimulatedActivities:
             )
         return NotificationResult(
             idempotency_key=key, channel=channel, status="sent", message_id=key
+        )
+
+    def _ask_the_gate(
+        self, request: NotificationRequest, now: datetime
+    ) -> NotificationResult | None:
+        """The gate's verdict on the customer's ledger, as the real send asks it: None when
+        it allows the contact (the slot is reserved), else the deferred or blocked result."""
+        gate, channel = request.gate, request.channel
+        assert gate is not None and request.timezone and request.jurisdiction
+        profile = gate_profile(request.jurisdiction, self._overlay)
+        point = gate.contact_point or point_of(channel)
+        verdict = decide(
+            profile,
+            CustomerFacts(
+                timezones=(request.timezone,),
+                jurisdiction=request.jurisdiction,
+                vulnerability=gate.vulnerability,
+                breathing_space_until=gate.breathing_space_until,
+                opted_out=frozenset(gate.opted_out),
+                invalid_points=frozenset(gate.invalid_points),
+            ),
+            self.ledger.entries(request.customer_id),
+            ProposedContact(request.loan_id, channel, point, gate.purpose),
+            now,
+        )
+        if verdict.allowed:
+            self.ledger.reserve(request.customer_id, request.loan_id, channel, point, now)
+            return None
+        return NotificationResult(
+            idempotency_key=request.idempotency_key,
+            channel=channel,
+            status="deferred" if verdict.decision == "defer" else "blocked",
+            until=verdict.until,
+            rule=verdict.rule,
+            profile=verdict.profile,
+            detail=verdict.detail or None,
         )
 
     @activity.defn(name="hand_off_escalation")

@@ -64,6 +64,10 @@ def _coherence_problems(scenario: Scenario) -> list[str]:
         problem = due_date_problem(opening.due_date, scenario.start, opening.customer.timezone)
         if problem is not None:
             problems.append(f"{where}: case.due_date: {problem.removeprefix('due_date ')}")
+        if case.late_because is not None and case.told_on_day > scenario.days:
+            problems.append(
+                f"{where}: told_on_day: outside the scenario, which runs for {scenario.days} days"
+            )
         for j, event in enumerate(case.events):
             field = "day" if event.day is not None else "at"
             if not scenario.start <= scenario.instant(event) <= scenario.end:

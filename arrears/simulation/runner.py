@@ -2,10 +2,11 @@
 
 Every case opens at the scenario's start (moved into the server's future: `timeshift`); the
 clock then skips from one scenario instant to the next, the commands due are sent at each
-(`delivery`), and after the last day each case's timeline is read (`shard`). Cases do not
-affect one another, so a portfolio runs in shards, each on a test server of its own, and
-the shards are spread over one process per CPU (`pool`): the worker's share of the work is
-Python, which one process runs on one core at a time.
+(`delivery`), and after the last day each case's timeline is read (`shard`). Only a
+customer's own cases affect one another (they share the customer's contact ledger), so a
+portfolio runs in shards that keep each customer's cases together, each on a test server of
+its own, and the shards are spread over one process per CPU (`pool`): the worker's share of
+the work is Python, which one process runs on one core at a time.
 """
 
 import asyncio
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from arrears.compliance.profile import Profile
 from arrears.contracts import TimelineEvent
 from arrears.simulation.activities import CaseFacts, SimulatedActivities, case_facts
 from arrears.simulation.delivery import Rejection
@@ -50,11 +52,20 @@ class Portfolio:
     facts: dict[str, CaseFacts]
     shards: list[list[ScenarioCase]]
     commands: dict[str, list[PlannedCommand]]
+    house_policy: Profile | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
         # A strategy's generic rule classes cannot be pickled by reference: send its data.
         strategy = self.strategy.model_dump(mode="json")
-        fields = (self.scenario, strategy, self.offset, self.facts, self.shards, self.commands)
+        fields = (
+            self.scenario,
+            strategy,
+            self.offset,
+            self.facts,
+            self.shards,
+            self.commands,
+            self.house_policy,
+        )
         return (_portfolio, fields)
 
     async def run_shard(
@@ -67,7 +78,11 @@ class Portfolio:
         cases = self.shards[index]
         async with simulation_server() as env:
             shard = Shard(
-                env, self.scenario, self.strategy, self.offset, SimulatedActivities(self.facts)
+                env,
+                self.scenario,
+                self.strategy,
+                self.offset,
+                SimulatedActivities(self.facts, self.house_policy),
             )
             await shard.execute(
                 cases,
@@ -85,8 +100,25 @@ def _portfolio(
     facts: dict[str, CaseFacts],
     shards: list[list[ScenarioCase]],
     commands: dict[str, list[PlannedCommand]],
+    house_policy: Profile | None,
 ) -> Portfolio:
-    return Portfolio(scenario, Strategy.model_validate(strategy), offset, facts, shards, commands)
+    return Portfolio(
+        scenario, Strategy.model_validate(strategy), offset, facts, shards, commands, house_policy
+    )
+
+
+def shards_by_customer(cases: list[ScenarioCase], shard_size: int) -> list[list[ScenarioCase]]:
+    """`cases` in shards of about `shard_size`, in their order, with all of a customer's
+    cases in one shard: they share the customer's contact ledger (`ledger`)."""
+    by_customer: dict[str, list[ScenarioCase]] = {}
+    for case in cases:
+        by_customer.setdefault(case.case.customer.customer_id, []).append(case)
+    shards: list[list[ScenarioCase]] = [[]]
+    for group in by_customer.values():
+        if shards[-1] and len(shards[-1]) + len(group) > shard_size:
+            shards.append([])
+        shards[-1].extend(group)
+    return shards
 
 
 async def simulate(
@@ -98,6 +130,7 @@ async def simulate(
     processes: int | None = None,
     shard_size: int = SHARD_SIZE,
     not_before: datetime | None = None,
+    house_policy: Profile | None = None,
 ) -> SimulationResult:
     """Run `scenario` under `strategy`. `on_progress` gets the days simulated so far (across
     the portfolio); `on_warning` hears, once, when a run may not be reproducible.
@@ -111,6 +144,8 @@ async def simulate(
     down as its history grows, so small servers finish a large portfolio many times sooner
     than one would), `SHARDS_AT_ONCE` at a time in each of `processes` processes (default:
     one per CPU, at most one per pair of shards). The output does not depend on either.
+    Every contact asks the contact gate, under the jurisdiction's profile with
+    `house_policy` (a lender's overlay) on top.
     """
     now = datetime.now(UTC)
     commands: dict[str, list[PlannedCommand]] = defaultdict(list)
@@ -121,10 +156,9 @@ async def simulate(
         strategy=strategy,
         offset=offset_for(scenario, max(now, not_before) if not_before else now),
         facts=case_facts(case.case for case in scenario.cases),
-        shards=[
-            scenario.cases[i : i + shard_size] for i in range(0, len(scenario.cases), shard_size)
-        ],
+        shards=shards_by_customer(scenario.cases, shard_size),
         commands=dict(commands),
+        house_policy=house_policy,
     )
     reached = [0.0] * len(portfolio.shards)
     warned: list[str] = []
@@ -145,7 +179,8 @@ async def simulate(
         results = await _in_this_process(portfolio, progress, warn)
     else:
         results = await run_in_processes(portfolio, processes, progress, warn)
-    timelines = {loan_id: events for shard, _ in results for loan_id, events in shard.items()}
+    found = {loan_id: events for shard, _ in results for loan_id, events in shard.items()}
+    timelines = {c.case.loan_id: found[c.case.loan_id] for c in scenario.cases}
     return SimulationResult(
         scenario=scenario,
         strategy_version=strategy.version,

@@ -5,7 +5,8 @@
  "cases": [{"case": <body of POST /v1/cases>,
             "events": [{"day": 3.5, "type": "payment", "payment_id": "P1", "amount": 10000},
                        {"at": "2026-01-12T03:00:00Z", "type": "promise", "amount": 50000,
-                        "due_date": "2026-01-20"}]}]}
+                        "due_date": "2026-01-20"}],
+            "late_because": "forgot", "told_on_day": 2.5}]}
 ```
 
 An event is one command of the HTTP API with the same fields, a `type`, and its instant:
@@ -23,6 +24,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from arrears.commands import (
     AgreePlan,
     CeaseContact,
+    DelinquencyReason,
     OpenDispute,
     PromiseToPay,
     RecordContactOutcome,
@@ -117,10 +119,29 @@ ScenarioEvent = Annotated[
 
 
 class ScenarioCase(BaseModel):
+    """A case and what happens to it. `late_because`: why the customer is late, as an agent
+    learns it in a call on day `told_on_day`: a `contact_outcome` event with that reason (a
+    `conversation`; for `lost_contact`, a `wrong_number`), after the case's own events."""
+
     model_config = ConfigDict(extra="forbid")
 
     case: CaseOpening
     events: list[ScenarioEvent] = Field(default_factory=list)
+    late_because: DelinquencyReason | None = None
+    told_on_day: float = Field(default=1.5, ge=0, le=3660)
+
+    def all_events(self) -> list["_Timed"]:
+        """`events`, then the call in which the agent learns why the customer is late."""
+        if self.late_because is None:
+            return list(self.events)
+        outcome = "wrong_number" if self.late_because == "lost_contact" else "conversation"
+        told = ContactOutcomeEvent(
+            type="contact_outcome",
+            day=self.told_on_day,
+            outcome=outcome,
+            reason=self.late_because,
+        )
+        return [*self.events, told]
 
 
 class Scenario(BaseModel):
@@ -147,7 +168,7 @@ class Scenario(BaseModel):
         return [
             plan_command(self, case.case.loan_id, index, event)
             for case in self.cases
-            for index, event in enumerate(case.events)
+            for index, event in enumerate(case.all_events())
         ]
 
 

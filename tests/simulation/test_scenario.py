@@ -145,3 +145,28 @@ def test_commands_for_one_case_in_one_minute_go_in_successive_rounds():
     loaded = loads_scenario(json.dumps(scenario(case("L-1", first, second), case("L-2", other))))
     grouped = [[(c.loan_id, c.index) for c in group] for _, group in rounds(loaded.commands())]
     assert grouped == [[("L-1", 0), ("L-2", 0)], [("L-1", 1)]]
+
+
+@pytest.mark.parametrize(
+    ("why", "outcome"),
+    [("forgot", "conversation"), ("cannot_pay", "conversation"), ("lost_contact", "wrong_number")],
+)
+def test_why_a_customer_is_late_is_a_call_outcome_after_the_cases_own_events(why, outcome):
+    body = {**case("L-1", PAYMENT), "late_because": why, "told_on_day": 2.5}
+    first, told = loads_scenario(json.dumps(scenario(body))).commands()
+    assert isinstance(first.command, Payment)
+    assert told.type == "contact_outcome"
+    assert told.at == datetime(2026, 1, 7, 12, 0, tzinfo=UTC)
+    assert (told.command.outcome, told.command.reason) == (outcome, why)
+
+
+def test_a_reason_told_after_the_run_is_refused():
+    body = {**case("L-1"), "late_because": "forgot", "told_on_day": 31}
+    with pytest.raises(ScenarioError, match=r"case 0 \(loan_id L-1\): told_on_day: outside"):
+        loads_scenario(json.dumps(scenario(body)))
+
+
+def test_an_unknown_reason_names_the_field(tmp_path):
+    result = run_cli(tmp_path, scenario({**case("L-1"), "late_because": "lazy"}))
+    assert result.exit_code == 2
+    assert "case 0 (loan_id L-1): late_because:" in result.output
