@@ -20,6 +20,10 @@ COUNTED = ("pending", "sent")
 async def lock_customer(conn: asyncpg.Connection, *, customer_id: str) -> None:
     """Hold the customer's ledger lock until the caller's transaction ends: one decision
     and reservation at a time per customer, whichever of their cases asks."""
+    # An advisory lock rather than the customers row FOR UPDATE: that row is locked by
+    # customer updates (FOR UPDATE) and a case's first sync (FOR SHARE), and every insert
+    # referencing it (cases, contact_attempts, agent_tasks) takes KEY SHARE on it, which
+    # FOR UPDATE blocks; this lock serialises the gate's decisions and nothing else.
     await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _LOCK_CLASS, customer_id)
 
 
