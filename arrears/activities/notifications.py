@@ -13,7 +13,8 @@ import asyncpg
 from temporalio import activity
 
 from arrears.activities.messages import render
-from arrears.contracts import NotificationRequest, NotificationResult
+from arrears.contact_gate import ContactGate
+from arrears.contracts import ContactGateFacts, Customer, NotificationRequest, NotificationResult
 from arrears.records import cases, contacts
 from arrears.workflows.compliance import check_contact_time
 
@@ -53,17 +54,27 @@ class OutboxProvider:
 
 
 class Notifier:
-    """Sends notifications through a provider, with the contact ledger as the guard."""
+    """Sends notifications through a provider, with the contact ledger as the guard and,
+    for requests that carry the gate's facts, the contact gate as the door."""
 
-    def __init__(self, pool: asyncpg.Pool, provider: MessageProvider) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, provider: MessageProvider, gate: ContactGate | None = None
+    ) -> None:
         self._pool = pool
         self._provider = provider
+        self._gate = gate or ContactGate()
 
     @activity.defn(name="send_notification")
     async def send(self, request: NotificationRequest) -> NotificationResult:
         """Reserve the attempt, deliver, mark it sent. A retry after any step of that finds
         the attempt and either returns its outcome or re-delivers under the same key, which
-        the provider deduplicates, so the customer gets one message."""
+        the provider deduplicates, so the customer gets one message.
+
+        With `request.gate`, the contact gate decides at the moment of sending and the
+        reservation is its verdict (`ContactGate.reserve`); without it (requests recorded
+        before the gate), the contact window alone is checked, as before."""
+        if request.gate is not None:
+            return await self._send_through_gate(request, request.gate)
         key = request.idempotency_key
         async with self._pool.acquire() as conn:
             earlier = await contacts.get_attempt(conn, idempotency_key=key)
@@ -82,7 +93,58 @@ class Notifier:
                 template=request.template,
             )
             customer = await cases.get_customer(conn, customer_id=request.customer_id)
-        if attempt["status"] == "pending" and request.channel == "call":
+        if attempt["status"] != "pending":
+            return _outcome(request, attempt["status"], attempt["detail"])
+        return await self._deliver(request, customer)
+
+    async def _send_through_gate(
+        self, request: NotificationRequest, gate: ContactGateFacts
+    ) -> NotificationResult:
+        """Ask the gate and reserve in one transaction (`ContactGate.reserve`), then
+        deliver what was reserved. A key already decided answers as stored, whatever the
+        gate would say now; a reservation a crash left `pending` is decided again (the
+        window may have closed) and, allowed, delivered under the same key."""
+        key = request.idempotency_key
+        async with self._pool.acquire() as conn:
+            earlier = await contacts.get_attempt(conn, idempotency_key=key)
+        if earlier is not None and earlier["status"] not in ("pending", "released"):
+            return _stored(request, earlier)
+        async with self._pool.acquire() as conn, conn.transaction():
+            reservation = await self._gate.reserve(
+                conn,
+                idempotency_key=key,
+                customer_id=request.customer_id,
+                loan_id=request.loan_id,
+                jurisdiction=request.jurisdiction or "CN",
+                timezone=request.timezone,
+                gate=gate,
+                channel=request.channel,
+                template=request.template,
+                now=sending_instant(),
+            )
+            customer = await cases.get_customer(conn, customer_id=request.customer_id)
+        verdict, attempt = reservation.verdict, reservation.attempt
+        if verdict is not None and verdict.decision == "defer":
+            return NotificationResult(
+                idempotency_key=key,
+                channel=request.channel,
+                status="deferred",
+                until=verdict.until,
+                rule=verdict.rule,
+                profile=verdict.profile,
+                detail=verdict.detail or "the contact gate deferred it at the moment of sending",
+            )
+        if attempt["status"] != "pending":
+            return _stored(request, attempt)
+        result = await self._deliver(request, customer)
+        return result.model_copy(update={"rule": attempt["rule"], "profile": attempt["profile"]})
+
+    async def _deliver(
+        self, request: NotificationRequest, customer: Customer | None
+    ) -> NotificationResult:
+        """Hand over a reserved (`pending`) attempt and mark it done."""
+        key = request.idempotency_key
+        if request.channel == "call":
             # A call is made by an agent: the task is the delivery, under the same key.
             async with self._pool.acquire() as conn:
                 await contacts.create_agent_task(
@@ -93,12 +155,11 @@ class Notifier:
                     kind=request.template,
                 )
             return await self._finish(request, "sent", "agent call task created")
-        if attempt["status"] != "pending":
-            return _outcome(request, attempt["status"], attempt["detail"])
         address = None
         if customer is not None:
             address = customer.phone if request.channel == "sms" else customer.email
         if address is None:
+            # Undelivered: `skipped` never counts toward the gate's caps.
             return await self._finish(request, "skipped", f"no {request.channel} address on file")
         body = render(
             request.template,
@@ -135,6 +196,12 @@ def _outcome(request: NotificationRequest, status: str, detail: str | None) -> N
         detail=detail,
         message_id=request.idempotency_key if status == "sent" else None,
     )
+
+
+def _stored(request: NotificationRequest, attempt: asyncpg.Record) -> NotificationResult:
+    """The result of an attempt the ledger holds as decided, with the gate's rule."""
+    result = _outcome(request, attempt["status"], attempt["detail"])
+    return result.model_copy(update={"rule": attempt["rule"], "profile": attempt["profile"]})
 
 
 def sending_instant() -> datetime:

@@ -3,6 +3,7 @@
 import asyncpg
 from temporalio import activity
 
+from arrears import contact_gate
 from arrears.contracts import CaseSync, Customer
 from arrears.customers import differing_facts
 from arrears.records import audit, cases, customers, payments
@@ -16,7 +17,8 @@ class CaseStore:
 
     @activity.defn(name="sync_case")
     async def sync_case(self, sync: CaseSync) -> Customer | None:
-        """Write the case row, new payments and new timeline events in one transaction.
+        """Write the case row, new payments and new timeline events in one transaction;
+        the call outcomes among the new events go to the customer's contact ledger.
 
         Idempotent: payments are keyed by (loan, episode, payment_id) and events by (loan,
         episode, seq), so a retry after a lost acknowledgement writes nothing twice.
@@ -50,7 +52,17 @@ class CaseStore:
                 await payments.update_reversal(
                     conn, loan_id=loan_id, reversal=reversal, episode=episode
                 )
+            first_new = await audit.get_next_seq(conn, loan_id=loan_id, episode=episode)
             await audit.append_events(conn, loan_id=loan_id, events=sync.events, episode=episode)
+            # Outcomes agents recorded count in the customer's contact ledger from the
+            # transaction that stores their events, and only then: a re-sync sets none again.
+            await contact_gate.record_outcomes(
+                conn,
+                customer_id=sync.customer_id,
+                loan_id=loan_id,
+                episode=episode,
+                events=[recorded for recorded in sync.events if recorded.seq >= first_new],
+            )
         if stored is None or sync.customer is None:
             return None
         return stored if differing_facts(stored, sync.customer) else None

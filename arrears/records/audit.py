@@ -33,13 +33,7 @@ async def append_events(
     The caller must hold the case row lock (SELECT ... FOR UPDATE) so appends to one chain
     are serialised.
     """
-    last = await conn.fetchrow(
-        "SELECT seq, hash FROM audit_events WHERE loan_id = $1 AND episode = $2"
-        " ORDER BY seq DESC LIMIT 1",
-        loan_id,
-        episode,
-    )
-    next_seq, prev_hash = (last["seq"] + 1, last["hash"]) if last else (0, GENESIS)
+    next_seq, prev_hash = await _chain_end(conn, loan_id=loan_id, episode=episode)
     added = 0
     for recorded in sorted(events, key=lambda e: e.seq):
         if recorded.seq < next_seq:
@@ -65,6 +59,22 @@ async def append_events(
         next_seq, prev_hash = next_seq + 1, digest
         added += 1
     return added
+
+
+async def get_next_seq(conn: asyncpg.Connection, *, loan_id: str, episode: int = 1) -> int:
+    """The seq the case's next new event takes: events with a lower one are stored."""
+    next_seq, _ = await _chain_end(conn, loan_id=loan_id, episode=episode)
+    return next_seq
+
+
+async def _chain_end(conn: asyncpg.Connection, *, loan_id: str, episode: int) -> tuple[int, bytes]:
+    last = await conn.fetchrow(
+        "SELECT seq, hash FROM audit_events WHERE loan_id = $1 AND episode = $2"
+        " ORDER BY seq DESC LIMIT 1",
+        loan_id,
+        episode,
+    )
+    return (last["seq"] + 1, last["hash"]) if last else (0, GENESIS)
 
 
 async def list_events(

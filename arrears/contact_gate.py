@@ -1,0 +1,280 @@
+"""The one door to the customer: the contact gate over the customer's ledger in Postgres.
+
+`check` answers what the gate would say now, reserving nothing (an agent before dialling);
+`ContactGate.reserve` decides and reserves in the caller's transaction under the customer's
+ledger lock (the send activity). Both build the facts and read the ledger through the same
+`ContactGate._verdict`, so an agent is told what a send would be told. The rules themselves
+are `arrears.compliance.decide`, pure.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import asyncpg
+import phonenumbers
+from phonenumbers import timezone as phone_timezones
+
+from arrears.compliance import CustomerFacts, LedgerEntry, ProposedContact, Verdict, decide
+from arrears.compliance.facts import point_of
+from arrears.compliance.profile import ContactWindowRule, Profile
+from arrears.contracts import Channel, ContactGateFacts, RecordedEvent
+from arrears.records import cases, ledger
+from arrears.workflows.compliance import CONTACT_WINDOWS
+
+LEDGER_SPAN = timedelta(days=8)
+"""How far back the gate reads: the longest rule looks back 7 rolling days (Regulation F
+§1006.14(b)(2)); one more day covers a calendar day in any customer-local zone."""
+
+Rules = Callable[
+    [Profile, CustomerFacts, Sequence[LedgerEntry], ProposedContact, datetime], Verdict
+]
+
+LEDGER_OUTCOMES = {
+    "conversation": "connected",
+    "refused_to_pay": "connected",
+    "no_answer": "unanswered",
+    "wrong_number": "wrong_number",
+}
+"""An agent's recorded result of a call (`contact_outcome`) as the ledger counts it: a
+refusal to pay was still a conversation."""
+
+
+def _profile_for(jurisdiction: str) -> Profile:
+    """The jurisdiction's profile: for now only its contact window, from the workflow's
+    table. `arrears.compliance.profiles.profile_for` replaces this function."""
+    window = CONTACT_WINDOWS[jurisdiction]
+    return Profile(
+        name=jurisdiction,
+        version="0",
+        window=ContactWindowRule(
+            source=f"arrears.workflows.compliance ({window.rule})",
+            effective=date(2026, 1, 1),
+            opens=window.opens,
+            closes=window.closes,
+        ),
+    )
+
+
+def candidate_timezones(
+    timezone: str | None, jurisdiction: str, phone: str | None
+) -> tuple[str, ...]:
+    """The zones the customer may be in: the case's first, then, for the US, those of the
+    phone number's area code that differ (Regulation F §1006.6(b)(1)(i): without knowledge
+    to the contrary, a time is convenient only if it is in every zone the customer may be
+    in). The phone number is only read here; it never leaves."""
+    zones = [timezone] if timezone else []
+    if jurisdiction == "US" and phone:
+        try:
+            number = phonenumbers.parse(phone)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is not None:
+            for zone in phone_timezones.time_zones_for_number(number):
+                if zone != "Etc/Unknown" and zone not in zones:
+                    zones.append(zone)
+    return tuple(zones)
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """What `reserve` did. `verdict`: the gate's answer, None when the key was already
+    decided (sent, skipped, blocked) and was not asked again. `attempt`: the key's row
+    after it (`pending`: reserved, go; `blocked`; `released`; a decided one), or None when
+    the gate deferred a key that had no row (nothing written)."""
+
+    verdict: Verdict | None
+    attempt: asyncpg.Record | None
+
+
+@dataclass(frozen=True)
+class ContactGate:
+    """The gate with its profiles and rules; the defaults are the service's. Tests give
+    their own (a cap the stand-in profile cannot yet express)."""
+
+    profile_for: Callable[[str], Profile] = _profile_for
+    rules: Rules = decide
+
+    async def check(
+        self,
+        conn: asyncpg.Connection,
+        *,
+        customer_id: str,
+        loan_id: str,
+        jurisdiction: str,
+        timezone: str | None,
+        gate: ContactGateFacts,
+        channel: Channel,
+        now: datetime,
+    ) -> Verdict:
+        """What the gate answers for this contact at `now` (UTC), reserving nothing. Read
+        without the lock: a send deciding meanwhile may take the last slot."""
+        return await self._verdict(
+            conn,
+            customer_id=customer_id,
+            loan_id=loan_id,
+            jurisdiction=jurisdiction,
+            timezone=timezone,
+            gate=gate,
+            channel=channel,
+            now=now,
+        )
+
+    async def reserve(
+        self,
+        conn: asyncpg.Connection,
+        *,
+        idempotency_key: str,
+        customer_id: str,
+        loan_id: str,
+        jurisdiction: str,
+        timezone: str | None,
+        gate: ContactGateFacts,
+        channel: Channel,
+        template: str,
+        now: datetime,
+    ) -> Reservation:
+        """Decide and write the decision, in the caller's transaction, under the customer's
+        ledger lock: two cases of one customer deciding at once are served one after the
+        other, the second counting the first's reservation.
+
+        allow: the row `pending` (reserved) at `now`. block: the row `blocked` (a retry
+        answers the same). defer: nothing written; a reservation this key held (a retry
+        after the window closed) is `released`. A key already decided is returned as is.
+        """
+        await ledger.lock_customer(conn, customer_id=customer_id)
+        earlier = await conn.fetchrow(
+            "SELECT * FROM contact_attempts WHERE idempotency_key = $1", idempotency_key
+        )
+        if earlier is not None and earlier["status"] not in ("pending", "released"):
+            return Reservation(verdict=None, attempt=earlier)
+        verdict = await self._verdict(
+            conn,
+            customer_id=customer_id,
+            loan_id=loan_id,
+            jurisdiction=jurisdiction,
+            timezone=timezone,
+            gate=gate,
+            channel=channel,
+            now=now,
+            excluding_key=idempotency_key,
+        )
+        if verdict.decision == "defer":
+            released = None
+            if earlier is not None and earlier["status"] == "pending":
+                released = await ledger.update_released(
+                    conn,
+                    idempotency_key=idempotency_key,
+                    rule=verdict.rule,
+                    profile=verdict.profile,
+                    detail=verdict.detail
+                    or "deferred by the contact gate at the moment of sending",
+                )
+            return Reservation(verdict=verdict, attempt=released or earlier)
+        attempt = await ledger.put_decision(
+            conn,
+            idempotency_key=idempotency_key,
+            loan_id=loan_id,
+            customer_id=customer_id,
+            channel=channel,
+            template=template,
+            contact_point=gate.contact_point or point_of(channel),
+            kind="call" if channel == "call" else "message",
+            status="pending" if verdict.allowed else "blocked",
+            attempted_at=now,
+            rule=verdict.rule,
+            profile=verdict.profile,
+            detail=None if verdict.allowed else verdict.detail or "blocked by the contact gate",
+        )
+        return Reservation(verdict=verdict, attempt=attempt)
+
+    async def _verdict(
+        self,
+        conn: asyncpg.Connection,
+        *,
+        customer_id: str,
+        loan_id: str,
+        jurisdiction: str,
+        timezone: str | None,
+        gate: ContactGateFacts,
+        channel: Channel,
+        now: datetime,
+        excluding_key: str | None = None,
+    ) -> Verdict:
+        customer = await cases.get_customer(conn, customer_id=customer_id)
+        zones = candidate_timezones(
+            timezone or (customer.timezone if customer else None),
+            jurisdiction,
+            customer.phone if customer else None,
+        )
+        facts = CustomerFacts(
+            timezones=zones,
+            jurisdiction=jurisdiction,
+            vulnerability=gate.vulnerability,
+            breathing_space_until=gate.breathing_space_until,
+            opted_out=frozenset(gate.opted_out),
+            invalid_points=frozenset(gate.invalid_points),
+        )
+        entries = await ledger.list_entries(
+            conn, customer_id=customer_id, since=now - LEDGER_SPAN, excluding_key=excluding_key
+        )
+        proposed = ProposedContact(
+            loan_id=loan_id,
+            channel=channel,
+            contact_point=gate.contact_point or point_of(channel),
+            purpose=gate.purpose,
+        )
+        return self.rules(self.profile_for(jurisdiction), facts, entries, proposed, now)
+
+
+async def check(
+    conn: asyncpg.Connection,
+    *,
+    customer_id: str,
+    loan_id: str,
+    jurisdiction: str,
+    timezone: str | None,
+    gate: ContactGateFacts,
+    channel: Channel,
+    now: datetime,
+) -> Verdict:
+    """What the service's gate answers now for this contact, before an agent dials:
+    `ContactGate.check` with the service's profiles and rules."""
+    return await ContactGate().check(
+        conn,
+        customer_id=customer_id,
+        loan_id=loan_id,
+        jurisdiction=jurisdiction,
+        timezone=timezone,
+        gate=gate,
+        channel=channel,
+        now=now,
+    )
+
+
+async def record_outcomes(
+    conn: asyncpg.Connection,
+    *,
+    customer_id: str,
+    loan_id: str,
+    episode: int,
+    events: Sequence[RecordedEvent],
+) -> None:
+    """Put the agents' recorded call outcomes (`contact_outcome` events) in the ledger, in
+    the caller's transaction. Give only events stored by this transaction: an outcome is
+    set once, when its event is first stored, so a re-sync changes nothing."""
+    for recorded in events:
+        event = recorded.event
+        outcome = LEDGER_OUTCOMES.get(getattr(event, "outcome", None) or "")
+        if event.type != "contact_outcome" or outcome is None:
+            continue
+        await ledger.update_call_outcome(
+            conn,
+            customer_id=customer_id,
+            loan_id=loan_id,
+            contact_point=getattr(event, "contact_point", None) or "phone",
+            outcome=outcome,
+            at=event.at,
+            # The seq restarts with each episode of the loan.
+            idempotency_key=f"{loan_id}:outcome:{episode}:{recorded.seq}",
+        )
