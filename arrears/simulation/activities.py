@@ -18,6 +18,7 @@ from arrears import scorecard
 from arrears.compliance import CustomerFacts, ProposedContact, decide
 from arrears.compliance.facts import point_of
 from arrears.compliance.profile import Profile
+from arrears.contact_gate import candidate_timezones
 from arrears.contracts import (
     CaseOpening,
     CaseSync,
@@ -42,6 +43,8 @@ class CaseFacts:
     """Other cases of the same customer in the scenario; all of them open at the start."""
     has_phone: bool
     has_email: bool
+    phone_zones: tuple[str, ...] = ()
+    """The zones of a US phone number's area code (`contact_gate.candidate_timezones`)."""
 
 
 def case_facts(openings: Iterable[CaseOpening]) -> dict[str, CaseFacts]:
@@ -53,6 +56,7 @@ def case_facts(openings: Iterable[CaseOpening]) -> dict[str, CaseFacts]:
             other_cases=per_customer[o.customer.customer_id] - 1,
             has_phone=o.customer.phone is not None,
             has_email=o.customer.email is not None,
+            phone_zones=candidate_timezones(None, o.jurisdiction, o.customer.phone),
         )
         for o in openings
     }
@@ -170,7 +174,10 @@ class SimulatedActivities:
         verdict = decide(
             profile,
             CustomerFacts(
-                timezones=(request.timezone,),
+                timezones=(
+                    request.timezone,
+                    *(z for z in self._facts[request.loan_id].phone_zones if z != request.timezone),
+                ),
                 jurisdiction=request.jurisdiction,
                 vulnerability=gate.vulnerability,
                 breathing_space_until=gate.breathing_space_until,
