@@ -44,7 +44,7 @@ class Ask:
         return self.proposed.channel == "call"
 
     def block(self, rule: str, detail: str) -> Verdict:
-        return Verdict("block", rule, self.profile.version, detail=detail)
+        return Verdict("block", rule, self.profile.label, detail=detail)
 
     def defer(self, rule: str, not_before: datetime, detail: str) -> Verdict:
         """Defer until the first instant at or after `not_before` (and after now) that the
@@ -60,7 +60,7 @@ class Ask:
                 f"no time within {SEARCH_HORIZON} of {start:%Y-%m-%d %H:%M}Z is inside "
                 "the contact hours in every zone",
             )
-        return Verdict("defer", rule, self.profile.version, until=until, detail=detail)
+        return Verdict("defer", rule, self.profile.label, until=until, detail=detail)
 
 
 def _next_second(instant: datetime) -> datetime:

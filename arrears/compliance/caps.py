@@ -69,10 +69,15 @@ def seven_in_seven(ask: Ask) -> Verdict | None:
 
     if (count := in_week(ask.today)) < rule.limit:
         return None
+    # Seven days on, the week holds only attempts dated after today: none in a ledger of
+    # what happened, so the search always ends.
     free = next(
-        ask.today + timedelta(days=k)
-        for k in range(1, 8)
-        if in_week(ask.today + timedelta(days=k)) < rule.limit
+        (
+            ask.today + timedelta(days=k)
+            for k in range(1, 8)
+            if in_week(ask.today + timedelta(days=k)) < rule.limit
+        ),
+        ask.today + timedelta(days=7),
     )
     return ask.defer(
         ask.profile.rule_id(rule, "seven_in_seven"),

@@ -59,7 +59,7 @@ def decide(
     ask = Ask(profile, facts, ledger, proposed, utc(now))
     first = _first_objection(ask)
     if first is None:
-        return Verdict("allow", "gate.allow", profile.version)
+        return Verdict("allow", "gate.allow", profile.label)
     if first.decision != "defer" or first.until is None:
         return first
     until = first.until

@@ -39,12 +39,8 @@ def layer(*profiles: Profile) -> Profile:
     combined = first
     for other in rest:
         combined = _pair(combined, other)
-    version = "+".join(_versions(profile) for profile in profiles)
+    version = "+".join(profile.label for profile in profiles)
     return combined.model_copy(update={"name": first.name, "version": version})
-
-
-def _versions(profile: Profile) -> str:
-    return profile.version if profile.layered else f"{profile.name}@{profile.version}"
 
 
 def _pair(a: Profile, b: Profile) -> Profile:

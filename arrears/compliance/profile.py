@@ -196,6 +196,12 @@ class Profile(ProfileRule):
         return self
 
     @property
+    def label(self) -> str:
+        """What a verdict records as the profile that decided: the layered version
+        (`CN@2026.1+house@3`), or `name@version` for a single layer."""
+        return self.version if self.layered else f"{self.name}@{self.version}"
+
+    @property
     def layered(self) -> bool:
         """Whether this profile is already the result of layering (its version names its
         layers)."""

@@ -9,7 +9,8 @@ from arrears.compliance.verdicts import Verdict
 
 def opted_out(ask: Ask) -> Verdict | None:
     """A customer who opted out of a channel is not contacted on it again, from the moment
-    the request is recorded (Regulation F, 12 CFR 1006.6(e); every profile). Without an
+    the request is recorded (Regulation F, 12 CFR 1006.14(h)(1) and 1006.6(e); every
+    profile). Without an
     opt-out rule in the profile the gate still honours it (`gate.opted_out`)."""
     channel = ask.proposed.channel
     if channel not in ask.facts.opted_out:

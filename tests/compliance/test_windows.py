@@ -22,7 +22,7 @@ def test_cn_contact_inside_hours_is_allowed() -> None:
     verdict = decide(cn(), facts(), [], propose_sms(), at(DAY, "08:00", SHANGHAI))
     assert verdict.decision == "allow"
     assert verdict.rule == "gate.allow"
-    assert verdict.profile == "2026.1"
+    assert verdict.profile == "CN@2026.1"
 
 
 def test_cn_contact_at_22_defers_to_8_next_morning() -> None:
