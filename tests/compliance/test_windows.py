@@ -2,7 +2,9 @@
 
 from datetime import date, time
 
-from arrears.compliance import decide
+import pytest
+
+from arrears.compliance import CustomerFacts, decide
 from tests.compliance.builders import (
     NEW_YORK,
     SHANGHAI,
@@ -75,3 +77,10 @@ def test_window_opening_in_a_skipped_hour_opens_when_the_clocks_jump() -> None:
     )
     assert verdict.until == at(date(2026, 3, 8), "03:00", NEW_YORK)
     assert decide(early, facts(NEW_YORK), [], propose_sms(), verdict.until).decision == "allow"
+
+
+def test_gate_refuses_a_naive_instant_and_a_customer_without_a_zone() -> None:
+    with pytest.raises(ValueError, match="naive datetime"):
+        decide(cn(), facts(), [], propose_sms(), at(DAY, "10:00", SHANGHAI).replace(tzinfo=None))
+    with pytest.raises(ValueError, match="timezones is empty"):
+        decide(cn(), CustomerFacts(timezones=()), [], propose_sms(), at(DAY, "10:00", SHANGHAI))
