@@ -9,7 +9,7 @@ are `arrears.compliance.decide`, pure.
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
 import phonenumbers
@@ -17,10 +17,10 @@ from phonenumbers import timezone as phone_timezones
 
 from arrears.compliance import CustomerFacts, LedgerEntry, ProposedContact, Verdict, decide
 from arrears.compliance.facts import point_of
-from arrears.compliance.profile import ContactWindowRule, Profile
+from arrears.compliance.loader import profile_for
+from arrears.compliance.profile import Profile
 from arrears.contracts import Channel, ContactGateFacts, RecordedEvent
 from arrears.records import cases, ledger
-from arrears.workflows.compliance import CONTACT_WINDOWS
 
 LEDGER_SPAN = timedelta(days=8)
 """How far back the gate reads: the longest rule looks back 7 rolling days (Regulation F
@@ -41,19 +41,8 @@ refusal to pay was still a conversation."""
 
 
 def _profile_for(jurisdiction: str) -> Profile:
-    """The jurisdiction's profile: for now only its contact window, from the workflow's
-    table. `arrears.compliance.profiles.profile_for` replaces this function."""
-    window = CONTACT_WINDOWS[jurisdiction]
-    return Profile(
-        name=jurisdiction,
-        version="0",
-        window=ContactWindowRule(
-            source=f"arrears.workflows.compliance ({window.rule})",
-            effective=date(2026, 1, 1),
-            opens=window.opens,
-            closes=window.closes,
-        ),
-    )
+    """The jurisdiction's shipped profile, without a house policy."""
+    return profile_for(jurisdiction)
 
 
 def candidate_timezones(

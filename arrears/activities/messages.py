@@ -14,15 +14,28 @@ _env = Environment(
 )
 
 
+DEFAULT_INSTITUTION = "Arrears"
+"""The name messages sign with when `ARREARS_INSTITUTION` is not set."""
+
+
 def render(
-    template: str, language: str, *, name: str, amount: int, currency: str, due_date: date
+    template: str,
+    language: str,
+    *,
+    name: str,
+    amount: int,
+    currency: str,
+    due_date: date,
+    institution: str = DEFAULT_INSTITUTION,
 ) -> str:
     """Render `template` in `language`, falling back to its base language (to the tag
     without its script only where the script is the language's there, `languages.fallbacks`:
     `zh-Hans` → `zh-CN`, `zh-Hant-TW` → `zh-TW`), then English.
 
     `amount` is in minor units of `currency` and is written with the currency's own
-    decimals (CLDR) and the number signs of the language the template is in."""
+    decimals (CLDR) and the number signs of the language the template is in. Every message
+    names the `institution` collecting (GB/T 45251-2025, 5.3) and says how to opt out
+    (Regulation F, 12 CFR 1006.6(e)); the templates' lint checks both at start-up."""
     candidates = [*fallbacks(language), "en"]
     for candidate in candidates:
         try:
@@ -33,5 +46,6 @@ def render(
             name=name,
             amount=format_amount(amount, currency, candidate),
             due_date=due_date.isoformat(),
+            institution=institution,
         ).strip()
     raise LookupError(f"no template {template!r} for {language!r} or English")

@@ -12,7 +12,7 @@ from typing import Protocol
 import asyncpg
 from temporalio import activity
 
-from arrears.activities.messages import render
+from arrears.activities.messages import DEFAULT_INSTITUTION, render
 from arrears.contact_gate import ContactGate
 from arrears.contracts import ContactGateFacts, Customer, NotificationRequest, NotificationResult
 from arrears.records import cases, contacts
@@ -58,11 +58,17 @@ class Notifier:
     for requests that carry the gate's facts, the contact gate as the door."""
 
     def __init__(
-        self, pool: asyncpg.Pool, provider: MessageProvider, gate: ContactGate | None = None
+        self,
+        pool: asyncpg.Pool,
+        provider: MessageProvider,
+        gate: ContactGate | None = None,
+        *,
+        institution: str = DEFAULT_INSTITUTION,
     ) -> None:
         self._pool = pool
         self._provider = provider
         self._gate = gate or ContactGate()
+        self._institution = institution
 
     @activity.defn(name="send_notification")
     async def send(self, request: NotificationRequest) -> NotificationResult:
@@ -168,6 +174,7 @@ class Notifier:
             amount=request.amount_due,
             currency=request.currency,
             due_date=request.due_date,
+            institution=self._institution,
         )
         await self._provider.deliver(
             OutboundMessage(

@@ -2,7 +2,7 @@
 whether a proposed contact may go now.
 
 Pure: no Temporal or database import; only `loader` reads files (the shipped profiles in
-`profiles/`, or a house policy). The gate activity (`arrears.activities.gate`) reads the
+`profiles/`, or a house policy). The gate activity (`arrears.contact_gate`) reads the
 customer's contact ledger and facts, asks `decide`, and reserves the slot in the same
 transaction.
 """

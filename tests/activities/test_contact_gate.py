@@ -2,7 +2,6 @@
 cases share one ledger, decided and reserved under the customer's lock."""
 
 import asyncio
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -10,8 +9,7 @@ import pytest
 
 from arrears import contact_gate
 from arrears.activities.notifications import Notifier, OutboxProvider
-from arrears.compliance import CustomerFacts, LedgerEntry, ProposedContact, Verdict, decide
-from arrears.compliance.profile import Profile
+from arrears.compliance.loader import from_data, profile_for
 from arrears.contact_gate import ContactGate, candidate_timezones
 from arrears.contracts import ContactGateFacts, NotificationRequest
 from arrears.records import ledger
@@ -21,28 +19,20 @@ from tests.factories import new_loan_id
 
 # 10:00 in Shanghai: inside every window.
 MORNING = datetime(2027, 3, 1, 2, 0, tzinfo=UTC)
-CAPPED = Profile(name="T", version="T@1")
-
-
-def one_contact_a_day(
-    profile: Profile,
-    facts: CustomerFacts,
-    entries: Sequence[LedgerEntry],
-    proposed: ProposedContact,
-    now: datetime,
-) -> Verdict:
-    """A cap the stand-in profile cannot express yet: one counted contact per customer in
-    any 24 hours, on any of their loans."""
-    verdict = decide(profile, facts, entries, proposed, now)
-    if verdict.allowed and any(entry.at > now - timedelta(days=1) for entry in entries):
-        last = max(entry.at for entry in entries)
-        return Verdict("defer", "T.one_a_day", profile.version, until=last + timedelta(days=1))
-    if verdict.allowed and proposed.channel in facts.opted_out:
-        return Verdict("block", "T.opted_out", profile.version, detail="the customer opted out")
-    return verdict
-
-
-CAPPED_GATE = ContactGate(profile_for=lambda _jurisdiction: CAPPED, rules=one_contact_a_day)
+ONE_A_WEEK = from_data(
+    {
+        "name": "house",
+        "version": "t1",
+        "contacts_per_week": {
+            "source": "Test house policy: one contact a week",
+            "effective": "2026-01-01",
+            "limit": 1,
+        },
+    }
+)
+CAPPED_GATE = ContactGate(profile_for=lambda jurisdiction: profile_for(jurisdiction, ONE_A_WEEK))
+"""The CN profile under a house policy of one contact a week across the customer's loans."""
+CAPPED_VERSION = "CN@2026.1+house@t1"
 
 
 def gated(state: CaseState, channel: str = "sms", **facts) -> NotificationRequest:
@@ -83,8 +73,8 @@ async def test_two_cases_racing_for_the_last_slot_one_wins(pool: asyncpg.Pool, r
 
     assert sorted(result.status for result in results) == ["deferred", "sent"]
     loser = next(result for result in results if result.status == "deferred")
-    assert (loser.rule, loser.profile) == ("T.one_a_day", "T@1")
-    assert loser.until == MORNING + timedelta(days=1)
+    assert (loser.rule, loser.profile) == ("house.weekly_budget", CAPPED_VERSION)
+    assert loser.until == MORNING + timedelta(days=7)
     rows = await rows_of(pool, first.opening.customer.customer_id)
     assert [(row["status"], row["attempted_at"]) for row in rows] == [("sent", MORNING)]
 
@@ -147,10 +137,14 @@ async def test_blocked_is_recorded_and_a_retry_answers_the_same(pool: asyncpg.Po
     # The retry carries facts that would now allow it: the recorded decision stands.
     again = await at_the_moment(MORNING).run(notifier.send, gated(state))
 
-    assert (blocked.status, blocked.rule, blocked.profile) == ("blocked", "T.opted_out", "T@1")
+    assert (blocked.status, blocked.rule, blocked.profile) == (
+        "blocked",
+        "CN.opted_out",
+        CAPPED_VERSION,
+    )
     assert again == blocked
     rows = await rows_of(pool, state.opening.customer.customer_id)
-    assert [(row["status"], row["rule"]) for row in rows] == [("blocked", "T.opted_out")]
+    assert [(row["status"], row["rule"]) for row in rows] == [("blocked", "CN.opted_out")]
     async with pool.acquire() as conn:
         assert (
             await ledger.list_entries(
@@ -168,12 +162,16 @@ async def test_blocked_is_recorded_and_a_retry_answers_the_same(pool: asyncpg.Po
 async def test_a_send_the_gate_defers_writes_nothing(pool: asyncpg.Pool):
     state = await open_case(pool, customer_id=new_loan_id("C"))
     notifier = Notifier(pool, OutboxProvider(pool))
-    # 22:00:30 in Shanghai: the stand-in CN profile's window closed.
+    # 22:00:30 in Shanghai: the CN window has closed.
     late = datetime(2027, 3, 1, 14, 0, 30, tzinfo=UTC)
 
     result = await at_the_moment(late).run(notifier.send, gated(state))
 
-    assert (result.status, result.rule, result.profile) == ("deferred", "CN.quiet_hours", "0")
+    assert (result.status, result.rule, result.profile) == (
+        "deferred",
+        "CN.quiet_hours",
+        "CN@2026.1",
+    )
     assert await rows_of(pool, state.opening.customer.customer_id) == []
 
 
@@ -232,15 +230,11 @@ async def test_a_reservation_retried_after_the_window_closed_is_released(pool: a
             raise ConnectionError("worker lost before the hand-over")
 
     request = gated(first)
-    capped_window = ContactGate(
-        profile_for=lambda jurisdiction: contact_gate._profile_for(jurisdiction),
-        rules=one_contact_a_day,
-    )
     with pytest.raises(ConnectionError):
         await at_the_moment(MORNING).run(
-            Notifier(pool, CrashingProvider(pool), capped_window).send, request
+            Notifier(pool, CrashingProvider(pool), CAPPED_GATE).send, request
         )
-    notifier = Notifier(pool, OutboxProvider(pool), capped_window)
+    notifier = Notifier(pool, OutboxProvider(pool), CAPPED_GATE)
     late = MORNING + timedelta(hours=12, seconds=30)  # 22:00:30 in Shanghai
     deferred = await at_the_moment(late).run(notifier.send, request)
     async with pool.acquire() as conn:
@@ -251,7 +245,7 @@ async def test_a_reservation_retried_after_the_window_closed_is_released(pool: a
     # Given back, it no longer holds the slot: the other case may use it next morning.
     next_morning = MORNING + timedelta(days=1, hours=1)
     other = await at_the_moment(next_morning).run(notifier.send, gated(second))
-    again = await at_the_moment(next_morning + timedelta(days=1)).run(notifier.send, request)
+    again = await at_the_moment(next_morning + timedelta(days=7)).run(notifier.send, request)
 
     assert (deferred.status, deferred.rule, status) == ("deferred", "CN.quiet_hours", "released")
     assert (other.status, again.status) == ("sent", "sent")
@@ -342,7 +336,7 @@ async def test_check_counts_reservations_of_other_loans_and_reserves_nothing(
         after = await CAPPED_GATE.check(conn, loan_id=second.loan_id, **facts)
 
     assert (before.decision, again.decision) == ("allow", "allow")
-    assert (after.decision, after.rule) == ("defer", "T.one_a_day")
+    assert (after.decision, after.rule) == ("defer", "house.weekly_budget")
     rows = await rows_of(pool, customer_id)
     assert [(row["kind"], row["status"], row["outcome"]) for row in rows] == [
         ("call", "sent", None)
