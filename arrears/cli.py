@@ -320,6 +320,41 @@ def strategy_check(
     console.print(f"strategy {rules.version}: {stages}", soft_wrap=True)
 
 
+profile_app = typer.Typer(
+    help="Contact-compliance profiles: check a jurisdiction's or a house policy's file.",
+    no_args_is_help=True,
+)
+app.add_typer(profile_app, name="profile")
+
+
+@profile_app.command("check")
+def profile_check(
+    path: Annotated[Path, typer.Argument(help="Profile file (.yaml, .yml, .json).")],
+) -> None:
+    """Validate a profile file: every problem with its field (exit 2), or its version and
+    rules. Taken as a house policy (ARREARS_PROFILES), it must also leave every
+    jurisdiction some contact hours and let the shipped message templates pass."""
+    from arrears.compliance.lint import lint_shipped
+    from arrears.compliance.loader import SHIPPED, ProfileError, load, profile_for
+    from arrears.worker import TEMPLATES
+
+    try:
+        profile = load(path)
+        for jurisdiction in SHIPPED:
+            profile_for(jurisdiction, profile)
+    except ProfileError as error:  # unreadable files too
+        _fail(str(error))
+    refused = lint_shipped(TEMPLATES, profile)
+    if refused:
+        _fail("\n".join(f"{path}: template {p.template}: {p.rule}: {p.message}" for p in refused))
+    rules = ", ".join(
+        name
+        for name, value in profile
+        if value is not None and name not in ("name", "version", "description")
+    )
+    console.print(f"profile {profile.name}@{profile.version}: {rules}", soft_wrap=True)
+
+
 @strategy_app.command("migrate")
 def strategy_migrate(
     from_version: Annotated[

@@ -5,7 +5,7 @@ and the pydantic data converter carries these models through Temporal unchanged.
 """
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -23,6 +23,7 @@ from arrears.fields import (
 )
 
 Jurisdiction = Literal["CN", "US", "UK", "EU"]
+JURISDICTIONS: tuple[Jurisdiction, ...] = get_args(Jurisdiction)
 Channel = Literal["sms", "email", "call"]
 CaseStatus = Literal["open", "closed"]
 Stage = Literal["reminder", "early", "mid", "late", "legal", "write_off"]

@@ -3,10 +3,15 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from arrears.activities.messages import DEFAULT_INSTITUTION
 from arrears.codec import KeyRing
+from arrears.compliance.loader import ProfileError, profile_for
+from arrears.compliance.loader import load as load_profile
+from arrears.compliance.profile import Profile
+from arrears.contracts import JURISDICTIONS
 from arrears.strategy import Strategy, StrategyError, load, load_default
 
 Role = Literal["bank", "agent", "auditor", "admin"]
@@ -27,6 +32,8 @@ class Settings(BaseSettings):
     arrears_encryption_keys: SecretStr | None = None
     arrears_strategy: Path | None = None
     arrears_codec_origins: str | None = None
+    arrears_profiles: str | None = None
+    arrears_institution: str = Field(default=DEFAULT_INSTITUTION, min_length=1, max_length=80)
 
     def codec_origins(self) -> list[str]:
         """Origins (a Web UI's) whose browsers may call the codec endpoint: comma-separated
@@ -45,6 +52,20 @@ class Settings(BaseSettings):
             return load(self.arrears_strategy)
         except (StrategyError, OSError) as error:
             raise ConfigError(f"ARREARS_STRATEGY: {error}") from error
+
+    def house_policy(self) -> Profile | None:
+        """The lender's house policy, layered over every jurisdiction's profile (strictest
+        wins): the profile file ARREARS_PROFILES names, else None. Raises `ConfigError`
+        naming the file and each problem, or a jurisdiction whose hours it leaves empty."""
+        if not self.arrears_profiles:
+            return None
+        try:
+            policy = load_profile(Path(self.arrears_profiles))
+            for jurisdiction in JURISDICTIONS:
+                profile_for(jurisdiction, policy)
+        except ProfileError as error:
+            raise ConfigError(f"ARREARS_PROFILES: {error}") from error
+        return policy
 
     def require_database_url(self) -> str:
         if self.database_url is None:

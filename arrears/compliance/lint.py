@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from arrears.compliance.facts import Channel
+from arrears.compliance.loader import SHIPPED, profile_for
 from arrears.compliance.profile import WRITTEN_CHANNELS, Profile, WordingCategory
 
 TEMPLATE_SUFFIX = ".txt.j2"
@@ -143,3 +144,14 @@ def _has(plain: str, term: str) -> bool:
     if term.isascii():
         return re.search(rf"(?<![a-z]){re.escape(term)}(?![a-z])", plain) is not None
     return term in plain
+
+
+def lint_shipped(templates: str | Path, overlay: Profile | None) -> list[LintProblem]:
+    """Lint the templates in `templates` under every jurisdiction's profile, each with the
+    lender's `overlay` on top: what a worker checks before it starts."""
+    problems: list[LintProblem] = []
+    for jurisdiction in SHIPPED:
+        for problem in lint_directory(templates, profile_for(jurisdiction, overlay)):
+            if problem not in problems:
+                problems.append(problem)
+    return problems
