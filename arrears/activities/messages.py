@@ -15,14 +15,24 @@ _env = Environment(
 
 
 def render(
-    template: str, language: str, *, name: str, amount: int, currency: str, due_date: date
+    template: str,
+    language: str,
+    *,
+    name: str,
+    amount: int,
+    currency: str,
+    due_date: date,
+    period_ends: date | None = None,
 ) -> str:
     """Render `template` in `language`, falling back to its base language (to the tag
     without its script only where the script is the language's there, `languages.fallbacks`:
     `zh-Hans` → `zh-CN`, `zh-Hant-TW` → `zh-TW`), then English.
 
     `amount` is in minor units of `currency` and is written with the currency's own
-    decimals (CLDR) and the number signs of the language the template is in."""
+    decimals (CLDR) and the number signs of the language the template is in. `period_ends`
+    (`NotificationRequest.validation_period_ends`) is the last day of a US validation
+    period; a template that states it does not render without it."""
+    stated = {"period_ends": period_ends.isoformat()} if period_ends is not None else {}
     candidates = [*fallbacks(language), "en"]
     for candidate in candidates:
         try:
@@ -33,5 +43,6 @@ def render(
             name=name,
             amount=format_amount(amount, currency, candidate),
             due_date=due_date.isoformat(),
+            **stated,
         ).strip()
     raise LookupError(f"no template {template!r} for {language!r} or English")
