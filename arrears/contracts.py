@@ -319,6 +319,9 @@ class NotificationRequest(Contract):
     gate: ContactGateFacts | None = None
     """The contact gate's facts; None for requests recorded before the gate (the contact
     window alone is checked)."""
+    validation_period_ends: date | None = None
+    """For a US validation notice, the last day of the validation period it states
+    (12 CFR 1006.34(b)(5)); None for every other message."""
 
 
 NotificationStatus = Literal["sent", "skipped", "deferred", "blocked"]

@@ -27,6 +27,7 @@ def render(
     currency: str,
     due_date: date,
     institution: str = DEFAULT_INSTITUTION,
+    period_ends: date | None = None,
 ) -> str:
     """Render `template` in `language`, falling back to its base language (to the tag
     without its script only where the script is the language's there, `languages.fallbacks`:
@@ -35,7 +36,10 @@ def render(
     `amount` is in minor units of `currency` and is written with the currency's own
     decimals (CLDR) and the number signs of the language the template is in. Every message
     names the `institution` collecting (GB/T 45251-2025, 5.3) and says how to opt out
-    (Regulation F, 12 CFR 1006.6(e)); the templates' lint checks both at start-up."""
+    (Regulation F, 12 CFR 1006.6(e)); the templates' lint checks both at start-up.
+    `period_ends` (`NotificationRequest.validation_period_ends`) is the last day of a US
+    validation period; a template that states it does not render without it."""
+    stated = {"period_ends": period_ends.isoformat()} if period_ends is not None else {}
     candidates = [*fallbacks(language), "en"]
     for candidate in candidates:
         try:
@@ -47,5 +51,6 @@ def render(
             amount=format_amount(amount, currency, candidate),
             due_date=due_date.isoformat(),
             institution=institution,
+            **stated,
         ).strip()
     raise LookupError(f"no template {template!r} for {language!r} or English")

@@ -175,6 +175,7 @@ class Notifier:
             currency=request.currency,
             due_date=request.due_date,
             institution=self._institution,
+            period_ends=request.validation_period_ends,
         )
         await self._provider.deliver(
             OutboundMessage(

@@ -190,7 +190,9 @@ def _unshiftable(
 
 
 def _is_temporal(name: str) -> bool:
-    return name == "until" or name.endswith(("_date", "_at", "_until"))
+    """Event fields that hold a date or an instant: `until`, and names ending `_date`,
+    `_at`, `_until` or `_ends` (a US validation notice's `period_ends`)."""
+    return name == "until" or name.endswith(("_date", "_at", "_until", "_ends"))
 
 
 def _unshift_value(value: str, offset: timedelta) -> str:

@@ -18,6 +18,7 @@ from arrears import strategy as rules
 from arrears.workflows.calendar import start_of_local_day
 from arrears.workflows.case_state import CaseState
 from arrears.workflows.compliance import check_contact_time
+from arrears.workflows.validation_notice import hold_ends
 
 LONGEST_SLEEP = timedelta(days=7)
 """A case with nothing due at all (a dispute in a stage without a next one, say) still looks
@@ -49,7 +50,8 @@ def escalation_flags(state: CaseState, now: datetime) -> rules.CaseFlags:
 def next_due(state: CaseState, now: datetime) -> Due:
     """The first moment after `now` at which the case has something to do by itself: a
     waiting contact, a stage change, an escalation, a contact day of the cadence, the end of
-    a promise's tolerance, a plan instalment's or a hardship pause. Day-bound moments fall
+    a promise's tolerance, a plan instalment's or a hardship pause, the end of a US case's
+    hold on its bureau report (`validation_notice.hold_ends`). Day-bound moments fall
     at the customer-local midnight that starts the day; contact days at the opening of the
     contact window on that day. With nothing due at all, `LONGEST_SLEEP` ahead."""
     assert state.strategy is not None
@@ -64,6 +66,9 @@ def next_due(state: CaseState, now: datetime) -> Due:
         for day, kind in _day_bound(state, now, today)
         if day > today
     ]
+    held_until = hold_ends(state, now)
+    if held_until is not None:
+        candidates.append(Due(held_until, "bureau_hold_ends"))
     contact_day = _next_contact_day(state, now, today)
     if contact_day is not None:
         candidates.append(_contact_window_opens(state, contact_day))

@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
     from arrears.workflows.foundation import FoundationSteps
     from arrears.workflows.ledger_handlers import LedgerChangeHandlers
     from arrears.workflows.recoveries import RECOVERY_WINDOW, takes_recovery
+    from arrears.workflows.regulation_f import RegulationF
     from arrears.workflows.strategy_steps import StrategySteps
     from arrears.workflows.turns import StrategyTurns
     from arrears.workflows.used_ids import PriorIds
@@ -71,6 +72,11 @@ sync; before it, what a signal recorded then was never synced."""
 
 SETTLE_BY_COMPONENT = "settle-by-component"
 """Patch id: an interest waiver forgives only the interest it waived (`settlement`)."""
+
+US_VALIDATION_NOTICE = "us-validation-notice"
+"""Patch id: a US case opened by a run from it on follows Regulation F (`regulation_f`):
+its validation notice goes first, a dispute within the validation period is marked, and its
+bureau report waits for a conversation or 14 days after a notice (`validation_notice`)."""
 
 
 @workflow.defn(name="CollectionCase")
@@ -225,6 +231,12 @@ class CollectionCase(CommandHandlers, LedgerChangeHandlers):
         be done it records, syncs and sleeps until something is due or a command arrives."""
         state = self._state
         state.agreements_hold_every_escalation = True
+        if (
+            start.carried is None
+            and state.opening.jurisdiction == "US"
+            and workflow.patched(US_VALIDATION_NOTICE)
+        ):
+            state.regulation_f = RegulationF()
         turns = StrategyTurns(state, self._effects)
         if start.carried is None:
             # The customer's record must exist before any contact reads it.

@@ -23,6 +23,7 @@ from arrears.contracts import Channel, CloseCase, Dispute, Instalment, Payment, 
 from arrears.fields import MAX_MINOR_UNITS
 from arrears.strategy.model import LEGAL_MAX_PLAN_MONTHS
 from arrears.workflows.offer_checks import plan_refusal
+from arrears.workflows.regulation_f import dispute_facts
 
 ALL_CHANNELS: tuple[Channel, ...] = ("sms", "email", "call")
 
@@ -207,7 +208,13 @@ class CaseCommands:
 
     def open_dispute(self, command: OpenDispute, now: datetime) -> bool:
         self.dispute = Dispute(reason=command.reason, opened_at=now)
-        self.record(now, "dispute_opened", reason=command.reason, rule="dispute.stops_collection")
+        self.record(
+            now,
+            "dispute_opened",
+            reason=command.reason,
+            rule="dispute.stops_collection",
+            **dispute_facts(self.regulation_f, self.today(now)),
+        )
         return True
 
     def check_resolution(self, command: ResolveDispute) -> None:

@@ -39,6 +39,7 @@ from arrears.workflows.case_commands import CaseCommands
 from arrears.workflows.ladder import stage_for
 from arrears.workflows.money import Ledger, apply_payment
 from arrears.workflows.recoveries import take_recovery, takes_recovery
+from arrears.workflows.regulation_f import RegulationF
 from arrears.workflows.settlement import held_interest, interest_forgiven, settle
 from arrears.workflows.used_ids import (
     MAX_EARLIER_OPENINGS,
@@ -120,6 +121,9 @@ class CaseState(CaseCommands, BaseModel):
     """Set by runs that hold back every escalation, write-off included, while a promise,
     plan, hardship pause or dispute is active, whatever the strategy's `blocked_by` says;
     runs from before that rule keep the strategy's own blockers (their histories replay)."""
+    regulation_f: RegulationF | None = None
+    """A US case's Regulation F facts (`regulation_f`), from the `us-validation-notice`
+    patch on; None elsewhere and for runs from before it (their histories replay)."""
     used_ids: UsedIds = Field(default_factory=UsedIds)
     earlier_openings: list[OpeningFacts] = Field(default_factory=list)
     """The openings of the loan's earlier cases (episodes), oldest first."""

@@ -11,6 +11,10 @@ Pure: no Temporal import; works on a `CaseState`. The rules, by the dispute's re
   so it is not a cure; a payment the bank later posts is recorded as excess).
 - `other` upheld: with `corrected`, as `amount_wrong`; without, as `not_my_debt`.
 - `rejected`: the debt stands and collection resumes; `corrected` is not allowed.
+
+A US dispute opened within the validation period (`regulation_f`) is marked on its
+resolution (`within_validation_period`); its rejection is the verification of the debt
+(12 CFR 1006.34(c)(4)), recorded under `US.dispute_in_validation_period`.
 """
 
 from datetime import datetime
@@ -20,6 +24,7 @@ from arrears.commands import ResolveDispute
 from arrears.contracts import Amounts, Dispute
 from arrears.workflows.case_commands import CommandRejected
 from arrears.workflows.money import Ledger
+from arrears.workflows.regulation_f import resolution_rule
 
 if TYPE_CHECKING:
     from arrears.workflows.case_state import CaseState
@@ -70,13 +75,15 @@ def resolve(state: "CaseState", command: ResolveDispute, now: datetime) -> bool:
     state.dispute = None
     rule = f"dispute.{command.outcome}.{dispute.reason}"
     corrected = {"corrected": command.corrected.model_dump()} if command.corrected else {}
+    resolved_by, us_fields = resolution_rule(state.regulation_f, command.outcome, rule)
     state.record(
         now,
         "dispute_resolved",
         outcome=command.outcome,
         reason=dispute.reason,
-        rule=rule,
+        rule=resolved_by,
         **corrected,
+        **us_fields,
     )
     if command.outcome == "rejected":
         return True

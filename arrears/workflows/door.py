@@ -27,6 +27,10 @@ NOTICE_CHANNELS: tuple[Channel, ...] = ("sms", "email")
 NOTICE_EVENTS = {"bureau_pre_notice": "bureau_prenotice"}
 """Escalations that are a notice to the customer, and the event recorded once it is sent."""
 
+CASE_NOTICE_RULES = {"validation_notice": "US.validation_notice"}
+"""Notices a case owes for itself, not for an escalation, and the rule that requires them;
+their own module records them once sent (`validation_notice.record_sent`)."""
+
 RETRY_AFTER_DEFERRAL = timedelta(seconds=1)
 """The least a send deferred at the moment of sending waits before it is tried again."""
 
@@ -57,12 +61,18 @@ def queue_cadence(state: CaseState, now: datetime, *, at_once: bool = False) -> 
 
 
 def queue_written(
-    state: CaseState, now: datetime, *, name: str, template: str, notice: str | None = None
+    state: CaseState,
+    now: datetime,
+    *,
+    name: str,
+    template: str,
+    notice: str | None = None,
+    channels: tuple[Channel, ...] = NOTICE_CHANNELS,
 ) -> bool:
-    """Queue a written message (`name`: its step, e.g. `bureau_pre_notice`) on the first
-    channel not ceased, the others as fallback. Returns False, queueing nothing, when every
-    written channel is ceased."""
-    channels = [c for c in NOTICE_CHANNELS if c not in state.ceased_channels]
+    """Queue a written message (`name`: its step, e.g. `bureau_pre_notice`) on the first of
+    `channels` not ceased, the others as fallback. Returns False, queueing nothing, when
+    every written channel is ceased."""
+    channels = tuple(c for c in channels if c not in state.ceased_channels)
     if not channels:
         return False
     first, *rest = channels
@@ -206,7 +216,7 @@ def notice_undelivered(state: CaseState, notice: str, now: datetime) -> None:
         now,
         "notice_undelivered",
         step=notice,
-        rule=f"escalations.{notice}.notice_required",
+        rule=CASE_NOTICE_RULES.get(notice, f"escalations.{notice}.notice_required"),
         **_version(state),
     )
 
@@ -215,6 +225,8 @@ def _notice_given(
     state: CaseState, sent: PendingContact, result: NotificationResult, now: datetime
 ) -> None:
     assert sent.notice is not None
+    if sent.notice in CASE_NOTICE_RULES:
+        return
     state.escalations_done[sent.notice] = state.dpd
     state.record(
         now,

@@ -5,7 +5,7 @@ a provider make activities retry for as long as it takes: a case waits, it never
 because a dependency was down.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -89,13 +89,23 @@ class CaseEffects:
         )
 
     async def notify(
-        self, key: str, channel: Channel, template: str, *, at_the_door: bool = False
+        self,
+        key: str,
+        channel: Channel,
+        template: str,
+        *,
+        at_the_door: bool = False,
+        validation_period_ends: date | None = None,
     ) -> NotificationResult:
         """Send one message under `key`. `at_the_door`: the send checks the contact window
-        again at the moment it hands the message over, and defers if it has closed."""
+        again at the moment it hands the message over, and defers if it has closed.
+        `validation_period_ends`: the end a US validation notice states."""
         state = self._state
         opening = state.opening
         window = {"timezone": state.tz, "jurisdiction": opening.jurisdiction} if at_the_door else {}
+        stated = (
+            {"validation_period_ends": validation_period_ends} if validation_period_ends else {}
+        )
         return await workflow.execute_activity_method(
             Notifier.send,
             NotificationRequest(
@@ -108,6 +118,7 @@ class CaseEffects:
                 amount_due=state.ledger.total,
                 due_date=opening.due_date,
                 **window,
+                **stated,
             ),
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=PATIENT,

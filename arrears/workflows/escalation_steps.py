@@ -12,6 +12,7 @@ from arrears import strategy as rules
 from arrears.workflows.agenda import escalation_flags
 from arrears.workflows.case_state import CaseState
 from arrears.workflows.door import NOTICE_EVENTS, notice_undelivered, queue_written, withdraw
+from arrears.workflows.validation_notice import holds_bureau_report
 
 HANDED_OFF_EVENTS = {
     "bureau_report": "bureau_reported",
@@ -26,7 +27,8 @@ def next_hand_off(state: CaseState, now: datetime) -> rules.EscalationDue | None
     """The first escalation due now that must be handed off, or None. None at all while a
     dispute is open, nor (for runs that hold every escalation) while a promise, plan or
     hardship pause is active; a notice whose sending is under way, or that reached no one,
-    is not taken again."""
+    is not taken again. A US case's bureau report waits while passive collection holds it
+    (`validation_notice.holds_bureau_report`)."""
     assert state.strategy is not None
     if state.dispute is not None or not state.is_open:
         return None
@@ -37,6 +39,8 @@ def next_hand_off(state: CaseState, now: datetime) -> rules.EscalationDue | None
             state.escalations_done[due.step] = state.dpd
             state.close(now, "written_off", rule=due.rule, strategy=due.strategy_version)
             return None
+        if due.step == "bureau_report" and holds_bureau_report(state, now):
+            continue
         if due.step not in NOTICE_EVENTS:
             return due
         if due.step in waiting or due.step in state.notices_undelivered:

@@ -11,7 +11,7 @@ from datetime import datetime
 from temporalio import workflow
 
 from arrears.contracts import NextAction
-from arrears.workflows import door
+from arrears.workflows import door, validation_notice
 from arrears.workflows.case_state import CaseState
 from arrears.workflows.compliance import check_contact_time
 from arrears.workflows.effects import CaseEffects
@@ -34,6 +34,7 @@ class StrategyTurns:
             return True
         now = workflow.now()
         self.review(now)
+        validation_notice.queue_owed(state, now)
         due = next_hand_off(state, now)
         if due is not None:
             state.next_action = NextAction(kind=f"escalation_{due.step}", at=now)
@@ -46,7 +47,7 @@ class StrategyTurns:
             return False
         door.queue_cadence(state, now)
         door.settle_waiting(state, now)
-        pending = door.next_contact(state, now)
+        pending = validation_notice.next_contact(state, now)
         if pending is None:
             return False
         window = check_contact_time(now, state.tz, state.opening.jurisdiction)
@@ -56,10 +57,12 @@ class StrategyTurns:
             pending.channel,
             pending.template,
             at_the_door=True,
+            validation_period_ends=validation_notice.stated_period_end(state, pending, now),
         )
         # Re-checked after the await: whether the contact is still waiting (a handler may
         # have withdrawn it); its outcome is recorded as it happened, nothing else follows.
         door.record_outcome(state, pending, result, workflow.now(), window_rule=window.rule)
+        validation_notice.record_sent(state, pending, result, workflow.now())
         return True
 
     def review(self, now: datetime) -> None:

@@ -162,6 +162,34 @@ async def strategy_dispute_then_refusal_to_litigation(env, start) -> None:
     await handle.terminate("recorded")
 
 
+async def us_validation_notice_then_held_report(env, start) -> None:
+    """A US case at DPD 80: the validation notice first, a dispute within its period
+    rejected (the verification), the bureau report held until 14 days after the notice,
+    then a conversation."""
+    los_angeles = ZoneInfo("America/Los_Angeles")
+    now = (await env.get_current_time()).astimezone(los_angeles)
+    target = datetime.combine(now.date() + timedelta(days=1), time(10), tzinfo=los_angeles)
+    await env.sleep(target - now)
+    handle = await start(
+        STRATEGY,
+        due_date=target.date() - timedelta(days=80),
+        timezone="America/Los_Angeles",
+        jurisdiction="US",
+        currency="USD",
+        phone="+14155550100",
+        email="jane.roe@example.com",
+    )
+    await env.sleep(timedelta(days=1))
+    await handle.execute_update(CollectionCase.open_dispute, OpenDispute(reason="amount_wrong"))
+    await handle.execute_update(CollectionCase.resolve_dispute, ResolveDispute(outcome="rejected"))
+    await env.sleep(timedelta(days=15))
+    await handle.execute_update(
+        CollectionCase.record_contact_outcome, RecordContactOutcome(outcome="conversation")
+    )
+    await env.sleep(timedelta(days=1))
+    await handle.terminate("recorded")
+
+
 async def strategy_migrated(env, start) -> None:
     """Default strategy, then moved on purpose to one whose mid stage starts at DPD 15."""
     from tests.workflows.test_strategy_migration import earlier_mid_stage
@@ -296,6 +324,8 @@ async def life_written_off_then_recoveries(env, start) -> None:
 
 
 SCENARIOS: dict[str, Scenario] = {
+    # Recorded once US cases followed Regulation F (patch "us-validation-notice").
+    "us_validation_notice_then_held_report": us_validation_notice_then_held_report,
     # Recorded once ids meant one thing (patch "ids-mean-one-thing").
     "ids_reused_and_keyed": ids_reused_and_keyed,
     # Recorded once settlements forgave interest only, upheld disputes corrected or closed
