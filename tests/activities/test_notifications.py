@@ -151,3 +151,23 @@ async def test_a_message_already_sent_is_reported_sent_even_outside_the_window(
     )
     assert (first.status, again.status) == ("sent", "sent")
     assert again.message_id == first.message_id
+
+
+async def test_a_validation_notice_states_its_period_and_the_institution(pool: asyncpg.Pool):
+    state = await open_case(pool, customer_id=new_loan_id("C"))
+    request = reminder(state, "email").model_copy(
+        update={"template": "validation_notice", "validation_period_ends": date(2026, 8, 9)}
+    )
+    notifier = Notifier(pool, OutboxProvider(pool), institution="Example Bank")
+
+    result = await ActivityEnvironment().run(notifier.send, request)
+
+    assert result.status == "sent"
+    async with pool.acquire() as conn:
+        body = await conn.fetchval(
+            "SELECT body FROM outbound_messages WHERE idempotency_key = $1",
+            request.idempotency_key,
+        )
+    assert "until 2026-08-09" in body
+    assert "This is Example Bank." in body
+    assert "Reply STOP" in body
