@@ -72,6 +72,17 @@ sync; before it, what a signal recorded then was never synced."""
 SETTLE_BY_COMPONENT = "settle-by-component"
 """Patch id: an interest waiver forgives only the interest it waived (`settlement`)."""
 
+CONTACT_GATE = "contact-gate"
+"""Patch id: every contact asks the contact gate with the case's facts (purpose, channels
+ceased, contact points known invalid, vulnerability, Breathing Space), after a sync that
+puts what the case recorded in the customer's ledger; a blocked contact falls back to its
+next channel, and a phone known invalid gets no SMS or call (`door`)."""
+
+REASON_DECIDES_PATH = "reason-decides-path"
+"""Patch id: a call outcome's reason sets the strategy's path in motion, a wrong number
+makes the phone invalid, and three unanswered calls in a row mark the debtor lost
+(`outcome_paths`); before it, outcomes were only recorded."""
+
 
 @workflow.defn(name="CollectionCase")
 class CollectionCase(CommandHandlers, LedgerChangeHandlers):
@@ -225,6 +236,12 @@ class CollectionCase(CommandHandlers, LedgerChangeHandlers):
         be done it records, syncs and sleeps until something is due or a command arrives."""
         state = self._state
         state.agreements_hold_every_escalation = True
+        # Checked once per run: runs from before them replay without the gate's facts and
+        # without outcome paths.
+        if workflow.patched(CONTACT_GATE):
+            state.contact_gate = True
+        if workflow.patched(REASON_DECIDES_PATH):
+            state.reasons_decide = True
         turns = StrategyTurns(state, self._effects)
         if start.carried is None:
             # The customer's record must exist before any contact reads it.

@@ -18,6 +18,7 @@ from arrears.activities.store import CaseStore
 from arrears.contracts import (
     CaseSync,
     Channel,
+    ContactGateFacts,
     HandOff,
     NotificationRequest,
     NotificationResult,
@@ -89,13 +90,25 @@ class CaseEffects:
         )
 
     async def notify(
-        self, key: str, channel: Channel, template: str, *, at_the_door: bool = False
+        self,
+        key: str,
+        channel: Channel,
+        template: str,
+        *,
+        at_the_door: bool = False,
+        gate: ContactGateFacts | None = None,
     ) -> NotificationResult:
         """Send one message under `key`. `at_the_door`: the send checks the contact window
-        again at the moment it hands the message over, and defers if it has closed."""
+        again at the moment it hands the message over, and defers if it has closed. `gate`:
+        the send asks the contact gate with these facts (and the customer's ledger), which
+        may defer or block it."""
         state = self._state
         opening = state.opening
-        window = {"timezone": state.tz, "jurisdiction": opening.jurisdiction} if at_the_door else {}
+        window: dict[str, object] = (
+            {"timezone": state.tz, "jurisdiction": opening.jurisdiction} if at_the_door else {}
+        )
+        if gate is not None:
+            window["gate"] = gate
         return await workflow.execute_activity_method(
             Notifier.send,
             NotificationRequest(
