@@ -42,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
     from arrears.workflows.case_commands import PAYMENT_RULES, CommandRejected
     from arrears.workflows.case_ids import CaseIds, checked
     from arrears.workflows.case_state import CaseStart, CaseState
-    from arrears.workflows.command_handlers import CommandHandlers
+    from arrears.workflows.command_handlers import REASON_DECIDES_PATH, CommandHandlers
     from arrears.workflows.door import settle_waiting
     from arrears.workflows.effects import CaseEffects
     from arrears.workflows.foundation import FoundationSteps
@@ -77,11 +77,6 @@ CONTACT_GATE = "contact-gate"
 ceased, contact points known invalid, vulnerability, Breathing Space), after a sync that
 puts what the case recorded in the customer's ledger; a blocked contact falls back to its
 next channel, and a phone known invalid gets no SMS or call (`door`)."""
-
-REASON_DECIDES_PATH = "reason-decides-path"
-"""Patch id: a call outcome's reason sets the strategy's path in motion, a wrong number
-makes the phone invalid, and three unanswered calls in a row mark the debtor lost
-(`outcome_paths`); before it, outcomes were only recorded."""
 
 
 @workflow.defn(name="CollectionCase")

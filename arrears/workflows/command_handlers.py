@@ -32,6 +32,11 @@ with workflow.unsafe.imports_passed_through():
     from arrears.workflows.dispute_outcomes import resolve as resolve_with_outcome
     from arrears.workflows.outcome_paths import follow_outcome
 
+REASON_DECIDES_PATH = "reason-decides-path"
+"""Patch id: a call outcome's reason sets the strategy's path in motion, a wrong number
+makes the phone invalid, and three unanswered calls in a row mark the debtor lost
+(`outcome_paths`); before it, outcomes were only recorded."""
+
 DISPUTE_OUTCOMES = "dispute-outcomes"
 """Patch id: an upheld dispute corrects the balance or closes the case
 (`dispute_outcomes`); before it, an upheld dispute left the case stopped and open."""
@@ -122,9 +127,13 @@ class CommandHandlers:
         return self._ids.run(command, self._record_outcome)
 
     def _record_outcome(self, command: StampedOutcome, now: datetime) -> bool:
-        accepted = self._state.record_outcome(command, now)
-        if self._state.reasons_decide:
-            follow_outcome(self._state, command, now)
+        state = self._state
+        accepted = state.record_outcome(command, now)
+        # Asked here too: an outcome may reach a new case before its run loop has asked.
+        if not state.reasons_decide and workflow.patched(REASON_DECIDES_PATH):
+            state.reasons_decide = True
+        if state.reasons_decide:
+            follow_outcome(state, command, now)
         return accepted
 
     @record_contact_outcome.validator
