@@ -67,6 +67,8 @@ class FakeActivities:
     """The customer's facts on record: the first sync returns them when the case's differ."""
     ledger: list[LedgerEntry] = field(default_factory=list)
     """The customer's contact ledger: what the gate let go, with the outcomes synced."""
+    ledger_keys: set[str] = field(default_factory=set)
+    """The keys of the sends in `ledger`: a retried send is one contact, as in PostgreSQL."""
     verdicts: list[Verdict] = field(default_factory=list)
     """What the gate answered each gated request, in order."""
     gate_before: Callable[[NotificationRequest, datetime], Verdict | None] | None = None
@@ -110,15 +112,17 @@ class FakeActivities:
                 )
             self.notifications.append(request)
             if channel not in self.no_address:
-                self.ledger.append(
-                    LedgerEntry(
-                        at=sending_instant(),
-                        loan_id=request.loan_id,
-                        channel=channel,
-                        contact_point=request.gate.contact_point or point_of(channel),
-                        kind="call" if channel == "call" else "message",
+                if key not in self.ledger_keys:
+                    self.ledger_keys.add(key)
+                    self.ledger.append(
+                        LedgerEntry(
+                            at=sending_instant(),
+                            loan_id=request.loan_id,
+                            channel=channel,
+                            contact_point=request.gate.contact_point or point_of(channel),
+                            kind="call" if channel == "call" else "message",
+                        )
                     )
-                )
                 return NotificationResult(
                     idempotency_key=key,
                     channel=channel,
