@@ -130,7 +130,12 @@ class CommandHandlers:
         state = self._state
         accepted = state.record_outcome(command, now)
         # Asked here too: an outcome may reach a new case before its run loop has asked.
-        if not state.reasons_decide and workflow.patched(REASON_DECIDES_PATH):
+        # Cases on the foundation ladder (no strategy) have no paths to take.
+        if (
+            state.strategy is not None
+            and not state.reasons_decide
+            and workflow.patched(REASON_DECIDES_PATH)
+        ):
             state.reasons_decide = True
         if state.reasons_decide:
             follow_outcome(state, command, now)

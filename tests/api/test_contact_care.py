@@ -116,6 +116,14 @@ async def test_breathing_space_pauses_a_uk_case_and_refuses_charges(api: httpx.A
     assert (await view(api, loan_id))["breathing_space_until"] == str(until)
 
 
+@pytest.mark.parametrize("role", ["agent", "auditor"])
+async def test_only_banks_and_admins_note_breathing_space(api: httpx.AsyncClient, role: str):
+    loan_id = await open_case(api, **uk())
+    response = await command(api, loan_id, "breathing-space", breathing_space(), role)
+    assert response.status_code == 403
+    assert (await view(api, loan_id))["breathing_space_until"] is None
+
+
 async def test_breathing_space_is_for_uk_cases_only(api: httpx.AsyncClient):
     loan_id = await open_case(api)
     response = await command(api, loan_id, "breathing-space", breathing_space(), "bank")
