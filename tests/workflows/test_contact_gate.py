@@ -68,33 +68,36 @@ async def test_every_contact_carries_the_case_facts_and_the_verdict_is_recorded(
         await assert_case_is_sound(handle, runner.fakes.stored_event_types)
 
 
-async def test_a_gate_deferral_waits_until_the_gate_says_and_asks_again(runner: CaseRunner):
+async def test_a_gate_deferral_waits_for_the_next_window_and_asks_again(runner: CaseRunner):
+    """A cap reached today: the gate defers the SMS to tomorrow's window; the case asks
+    again then, on its durable timer, and sends."""
     asked: list[datetime] = []
+    tomorrow_at_eight: list[datetime] = []
 
     def cap(request: NotificationRequest, now: datetime) -> Verdict | None:
         if request.channel != "sms":
             return None
         asked.append(now)
         if len(asked) == 1:
-            return Verdict(
-                "defer", "CN.messages_per_day", "CN@test", until=now + timedelta(hours=3)
-            )
+            return Verdict("defer", "CN.messages_per_day", "CN@test", until=tomorrow_at_eight[0])
         return None
 
     runner.fakes.gate_before = cap
     async with runner.worker():
         today = await skip_to_local(runner, SHANGHAI, time(10))
+        eight = datetime.combine(today + timedelta(days=1), time(8), tzinfo=ZoneInfo(SHANGHAI))
+        tomorrow_at_eight.append(eight)
         handle = await runner.start(STRATEGY, due_date=today - timedelta(days=31))
-        await runner.env.sleep(timedelta(hours=5))
+        await runner.env.sleep(timedelta(hours=23))
         events = await timeline(handle)
 
         (deferred,) = [e for e in of_type(events, "contact_deferred") if e.channel == "sms"]
         assert deferred.rule == "CN.messages_per_day" and deferred.profile == "CN@test"
         until = datetime.fromisoformat(deferred.until)
-        assert until == asked[0] + timedelta(hours=3)
-        assert len(asked) == 2 and asked[1] >= until
+        assert until == eight
+        assert len(asked) == 2 and until <= asked[1] < until + timedelta(minutes=1)
         (sent,) = [e for e in of_type(events, "contact_sent") if e.channel == "sms"]
-        assert sent.at >= until
+        assert until <= sent.at < until + timedelta(minutes=1)
         await assert_case_is_sound(handle, runner.fakes.stored_event_types)
 
 
