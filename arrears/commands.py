@@ -4,19 +4,16 @@ Each is one pydantic model, the body of its HTTP endpoint and the argument of it
 update (and, for payments and promises, of a signal). Pure: no I/O, no Temporal import.
 """
 
-from datetime import date
-from typing import Literal
+from datetime import date, timedelta
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, model_serializer, model_validator
 
 from arrears.contracts import Amounts, CaseView, Channel, Contract
 from arrears.fields import MinorUnits, NonNegativeMinorUnits, OpaqueRef
 from arrears.strategy import Strategy
-from arrears.strategy.model import VERSION_PATTERN
+from arrears.strategy.model import VERSION_PATTERN, DelinquencyReason
 
-DelinquencyReason = Literal[
-    "cannot_pay", "forgot", "lost_contact", "disputes_debt", "hardship", "other"
-]
 ContactResult = Literal["conversation", "no_answer", "wrong_number", "refused_to_pay"]
 HardshipReason = Literal[
     "unemployment", "illness", "bereavement", "natural_disaster", "income_drop", "other"
@@ -93,11 +90,99 @@ class CeaseContact(Contract):
         return self
 
 
+ContactPointName = Annotated[
+    str,
+    Field(
+        pattern=r"^(phone|email|person:[A-Za-z0-9][A-Za-z0-9._-]{0,63})$",
+        max_length=71,
+        description="`phone`, `email` or `person:<ref>` (a contact person, by reference).",
+    ),
+]
+
+
 class RecordContactOutcome(Contract):
-    """What came of an agent's call."""
+    """What came of an agent's call. `contact_point`: the point the call reached (None:
+    the customer's `phone`); a `wrong_number` makes it invalid."""
 
     outcome: ContactResult
     reason: DelinquencyReason | None = None
+    contact_point: ContactPointName | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_unset_point(self, handler):
+        # An outcome without a point is written as it was before the field existed, so an
+        # Idempotency-Key's request digest and recorded payloads stay the same.
+        data = handler(self)
+        if isinstance(data, dict) and data.get("contact_point") is None:
+            data.pop("contact_point", None)
+        return data
+
+    @property
+    def point(self) -> str:
+        return self.contact_point or "phone"
+
+
+VulnerabilityKind = Literal["illness", "bereavement", "mental_health_crisis", "other"]
+
+
+class FlagVulnerability(Contract):
+    """An agent flags the customer as vulnerable (FCA FG21/1): the contact gate pauses or
+    softens contact by the jurisdiction's profile. `note_ref` points at the agent's notes
+    kept elsewhere; no free text enters the case."""
+
+    kind: VulnerabilityKind
+    note_ref: OpaqueRef | None = None
+
+
+class ClearVulnerability(Contract):
+    """The vulnerability flag no longer applies."""
+
+
+BREATHING_SPACE_STANDARD_DAYS = 60
+"""A standard Breathing Space lasts 60 days (Debt Respite Scheme Regulations 2020, reg 26)."""
+LONGEST_BREATHING_SPACE_DAYS = 3 * 366
+"""A bound on a mental health crisis moratorium's length as sent: it lasts as long as the
+treatment and 30 days more (reg 29), which no case runs beyond."""
+
+
+class StartBreathingSpace(Contract):
+    """The bank was notified of a Breathing Space (UK: Debt Respite Scheme Regulations 2020).
+    `started_on`: the day it began. `ends_on`: its last day; for a `mental_health_crisis`
+    moratorium required (30 days after the crisis treatment ends, reg 29); for a `standard`
+    one it defaults to 60 days from `started_on` (reg 26) and, given, may only be earlier
+    (it was cancelled or ended early). `reference`: the Insolvency Service's reference."""
+
+    kind: Literal["standard", "mental_health_crisis"]
+    started_on: date
+    reference: OpaqueRef
+    ends_on: date | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> "StartBreathingSpace":
+        if self.kind == "mental_health_crisis" and self.ends_on is None:
+            raise ValueError(
+                "ends_on: required for a mental_health_crisis moratorium "
+                "(30 days after the crisis treatment ends, reg 29)"
+            )
+        if self.ends_on is not None:
+            if self.ends_on < self.started_on:
+                raise ValueError("ends_on: before started_on")
+            longest = (
+                BREATHING_SPACE_STANDARD_DAYS - 1
+                if self.kind == "standard"
+                else LONGEST_BREATHING_SPACE_DAYS
+            )
+            if (self.ends_on - self.started_on).days > longest:
+                raise ValueError(
+                    f"ends_on: a {self.kind} moratorium lasts at most {longest + 1} days"
+                )
+        return self
+
+    @property
+    def until(self) -> date:
+        """The day collection may resume: the day after the last."""
+        last = self.ends_on or self.started_on + timedelta(days=BREATHING_SPACE_STANDARD_DAYS - 1)
+        return last + timedelta(days=1)
 
 
 class MigrateStrategy(Contract):

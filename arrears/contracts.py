@@ -184,6 +184,12 @@ class CaseView(Contract):
     dispute: Dispute | None = None
     hardship_until: date | None = None
     ceased_channels: list[Channel] = []
+    invalid_contact_points: list[str] = []
+    """Contact points known not to reach the customer (`phone` after a wrong number)."""
+    vulnerability: str | None = None
+    """The kind of vulnerability an agent flagged, or None."""
+    breathing_space_until: date | None = None
+    """While a Breathing Space holds (UK): the customer-local day collection may resume."""
     broken_promises: int = 0
     refused: bool = False
     escalations: list[str] = []

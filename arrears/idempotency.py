@@ -22,11 +22,14 @@ from pydantic import BaseModel, Field
 from arrears.commands import (
     AgreePlan,
     CeaseContact,
+    ClearVulnerability,
     CommandOutcome,
+    FlagVulnerability,
     OpenDispute,
     RecordContactOutcome,
     ReportHardship,
     ResolveDispute,
+    StartBreathingSpace,
     StrategyMigration,
 )
 from arrears.contracts import CloseCase, Contract
@@ -93,6 +96,18 @@ class StampedCease(CeaseContact, Stamped):
 
 class StampedOutcome(RecordContactOutcome, Stamped):
     command = "record_contact_outcome"
+
+
+class StampedVulnerability(FlagVulnerability, Stamped):
+    command = "flag_vulnerability"
+
+
+class StampedVulnerabilityCleared(ClearVulnerability, Stamped):
+    command = "clear_vulnerability"
+
+
+class StampedBreathingSpace(StartBreathingSpace, Stamped):
+    command = "start_breathing_space"
 
 
 class StampedMigration(StrategyMigration, Stamped):

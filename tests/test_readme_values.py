@@ -19,6 +19,8 @@ from arrears.commands import (
     OpenDispute,
     ResolveDispute,
     ReversalReason,
+    StartBreathingSpace,
+    VulnerabilityKind,
 )
 from arrears.contracts import (
     CaseStatus,
@@ -33,6 +35,7 @@ from arrears.contracts import (
 )
 from arrears.customers import FactName
 from arrears.settings import Role, Settings
+from arrears.strategy.model import ReasonPath
 from tests.factories import TEST_API_KEYS, TEST_ENCRYPTION_KEYS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -61,6 +64,9 @@ ROWS: dict[str, set[str]] = {
     "dispute outcome": _values(ResolveDispute.model_fields["outcome"].annotation),
     "contact outcome": _values(ContactResult),
     "delinquency reason": _values(DelinquencyReason),
+    "vulnerability kind": _values(VulnerabilityKind),
+    "Breathing Space kind": _values(StartBreathingSpace.model_fields["kind"].annotation),
+    "reason path": _values(ReasonPath),
     "customer fact": _values(FactName),
     "`Idempotent-Replayed`": {"true"},
     "adjustment component": _values(AdjustBalance.model_fields["component"].annotation),

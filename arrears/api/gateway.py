@@ -22,7 +22,9 @@ from arrears.commands import (
     AdjustBalance,
     AgreePlan,
     CeaseContact,
+    ClearVulnerability,
     CommandOutcome,
+    FlagVulnerability,
     MigrateStrategy,
     OpenDispute,
     PromiseToPay,
@@ -30,6 +32,7 @@ from arrears.commands import (
     ReportHardship,
     ResolveDispute,
     ReversePayment,
+    StartBreathingSpace,
     StrategyMigration,
 )
 from arrears.contracts import (
@@ -51,6 +54,7 @@ from arrears.errors import (
 from arrears.idempotency import (
     KeyedOutcome,
     Stamped,
+    StampedBreathingSpace,
     StampedCease,
     StampedClose,
     StampedDispute,
@@ -59,6 +63,8 @@ from arrears.idempotency import (
     StampedOutcome,
     StampedPlan,
     StampedResolution,
+    StampedVulnerability,
+    StampedVulnerabilityCleared,
 )
 from arrears.strategy import Strategy
 from arrears.workflows.calendar import days_past_due, due_date_problem, overdue_since
@@ -304,6 +310,23 @@ class CaseGateway:
     ) -> KeyedOutcome:
         update = CollectionCase.record_contact_outcome
         return await self._keyed(loan_id, update, StampedOutcome, command, key)
+
+    async def flag_vulnerability(
+        self, loan_id: str, command: FlagVulnerability, key: str | None = None
+    ) -> KeyedOutcome:
+        update = CollectionCase.flag_vulnerability
+        return await self._keyed(loan_id, update, StampedVulnerability, command, key)
+
+    async def clear_vulnerability(self, loan_id: str, key: str | None = None) -> KeyedOutcome:
+        update = CollectionCase.clear_vulnerability
+        command = ClearVulnerability()
+        return await self._keyed(loan_id, update, StampedVulnerabilityCleared, command, key)
+
+    async def start_breathing_space(
+        self, loan_id: str, command: StartBreathingSpace, key: str | None = None
+    ) -> KeyedOutcome:
+        update = CollectionCase.start_breathing_space
+        return await self._keyed(loan_id, update, StampedBreathingSpace, command, key)
 
     async def migrate_strategy(
         self, loan_id: str, command: MigrateStrategy, key: str | None = None

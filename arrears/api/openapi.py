@@ -10,7 +10,7 @@ documented without a list to keep:
 - 400: it takes an `Idempotency-Key` header, which may be malformed.
 - 413: it takes a body, which may be too large (`body_limit`).
 - 503 (with `Retry-After`): it calls the case service (depends on `get_gateway`); then
-  404 too when its path names a loan, and 409 when it is a POST.
+  404 too when its path names a loan, and 409 when it is a POST or a DELETE.
 - 500: any route, on an unexpected error.
 """
 
@@ -133,7 +133,7 @@ def error_statuses(route: APIRoute | RouteContext, method: str) -> list[int]:
         statuses.add(503)
         if "{loan_id}" in route.path_format:
             statuses.add(404)
-        if method == "POST":
+        if method in ("POST", "DELETE"):
             statuses.add(409)
     return sorted(statuses)
 

@@ -15,6 +15,14 @@ EscalationStep = Literal[
     "bureau_pre_notice", "bureau_report", "lawyer_letter", "litigation_referral", "write_off"
 ]
 Blocker = Literal["promise", "plan", "dispute", "hardship"]
+DelinquencyReason = Literal[
+    "cannot_pay", "forgot", "lost_contact", "disputes_debt", "hardship", "other"
+]
+ReasonPath = Literal["remind", "cooling_off", "find_contact", "dispute"]
+"""What a case does once an agent learns why the customer is behind: `remind` (reminders
+go on), `cooling_off` (the hardship cooling-off pause, then plan offers), `find_contact`
+(the debtor is lost: contact is to be restored), `dispute` (a dispute opens, which stops
+collection)."""
 
 STAGE_ORDER: tuple[Stage, ...] = get_args(Stage)
 TIERS: tuple[RiskTier, ...] = get_args(RiskTier)
@@ -136,6 +144,20 @@ class OfferRules(Rule):
     extension: list[ExtensionRule] = Field(default_factory=list)
 
 
+class ReasonPaths(Rule):
+    """The path each delinquency reason (`reason` of a call outcome) takes."""
+
+    cannot_pay: ReasonPath = "cooling_off"
+    forgot: ReasonPath = "remind"
+    lost_contact: ReasonPath = "find_contact"
+    disputes_debt: ReasonPath = "dispute"
+    hardship: ReasonPath = "cooling_off"
+    other: ReasonPath = "remind"
+
+    def of(self, reason: DelinquencyReason) -> ReasonPath:
+        return getattr(self, reason)
+
+
 class Strategy(Rule):
     """A versioned collection strategy. `version` is recorded on every decision made by it.
 
@@ -161,3 +183,6 @@ class Strategy(Rule):
     stages: list[StageRule] = Field(min_length=1)
     escalations: dict[EscalationStep, EscalationRule] = Field(default_factory=dict)
     offers: OfferRules = Field(default_factory=OfferRules)
+    reasons: ReasonPaths = Field(default_factory=ReasonPaths)
+    """The path each delinquency reason takes; a strategy without the section (or a
+    reason left out of it) takes the defaults."""

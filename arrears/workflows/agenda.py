@@ -87,7 +87,7 @@ def _day_bound(state: CaseState, now: datetime, today: date) -> list[tuple[date,
     if stage_dpd is not None and not frozen:
         kind = "grace_ends" if state.stage == "reminder" else "stage_change"
         days.append((due_date + timedelta(days=stage_dpd), kind))
-    if state.dispute is None and not frozen:
+    if state.dispute is None and not frozen and not state.in_breathing_space(now):
         flags = escalation_flags(state, now)
         escalation_dpd = rules.next_escalation_dpd(strategy, state.dpd, state.tier, flags)
         if escalation_dpd is not None:
@@ -103,6 +103,8 @@ def _day_bound(state: CaseState, now: datetime, today: date) -> list[tuple[date,
         ]
     if state.hardship_until is not None:
         days.append((state.hardship_until, "hardship_ends"))
+    if state.breathing_space is not None:
+        days.append((state.breathing_space.until, "breathing_space_ends"))
     return days
 
 

@@ -42,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
     from arrears.workflows.case_commands import PAYMENT_RULES, CommandRejected
     from arrears.workflows.case_ids import CaseIds, checked
     from arrears.workflows.case_state import CaseStart, CaseState
-    from arrears.workflows.command_handlers import CommandHandlers
+    from arrears.workflows.command_handlers import REASON_DECIDES_PATH, CommandHandlers
     from arrears.workflows.door import settle_waiting
     from arrears.workflows.effects import CaseEffects
     from arrears.workflows.foundation import FoundationSteps
@@ -77,6 +77,12 @@ US_VALIDATION_NOTICE = "us-validation-notice"
 """Patch id: a US case opened by a run from it on follows Regulation F (`regulation_f`):
 its validation notice goes first, a dispute within the validation period is marked, and its
 bureau report waits for a conversation or 14 days after a notice (`validation_notice`)."""
+
+CONTACT_GATE = "contact-gate"
+"""Patch id: every contact asks the contact gate with the case's facts (purpose, channels
+ceased, contact points known invalid, vulnerability, Breathing Space), after a sync that
+puts what the case recorded in the customer's ledger; a blocked contact falls back to its
+next channel, and a phone known invalid gets no SMS or call (`door`)."""
 
 
 @workflow.defn(name="CollectionCase")
@@ -237,6 +243,12 @@ class CollectionCase(CommandHandlers, LedgerChangeHandlers):
             and workflow.patched(US_VALIDATION_NOTICE)
         ):
             state.regulation_f = RegulationF()
+        # Checked once per run: runs from before them replay without the gate's facts and
+        # without outcome paths.
+        if workflow.patched(CONTACT_GATE):
+            state.contact_gate = True
+        if workflow.patched(REASON_DECIDES_PATH):
+            state.reasons_decide = True
         turns = StrategyTurns(state, self._effects)
         if start.carried is None:
             # The customer's record must exist before any contact reads it.

@@ -7,16 +7,22 @@ case.
 """
 
 from datetime import date, datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel
 
 from arrears import strategy as rules
 from arrears.commands import (
     AgreePlan,
     CeaseContact,
+    ClearVulnerability,
+    FlagVulnerability,
     OpenDispute,
     PromiseToPay,
     RecordContactOutcome,
     ReportHardship,
     ResolveDispute,
+    StartBreathingSpace,
     StrategyMigration,
 )
 from arrears.contracts import Channel, CloseCase, Dispute, Instalment, Payment, Plan, Promise
@@ -45,6 +51,17 @@ PAYMENT_RULES = {
     "IdReused": "payment.id_reused",
 }
 """The rule recorded when a signalled payment is refused, by the kind of refusal."""
+
+
+class BreathingSpace(BaseModel):
+    """A Breathing Space moratorium (Debt Respite Scheme (Breathing Space Moratorium and
+    Mental Health Crisis Moratorium) (England and Wales) Regulations 2020): `until` is the
+    customer-local day collection may resume (the moratorium's last day plus one)."""
+
+    kind: Literal["standard", "mental_health_crisis"]
+    started_on: date
+    until: date
+    reference: str
 
 
 class CommandRejected(ValueError):
@@ -244,9 +261,89 @@ class CaseCommands:
         self.require_open()
 
     def record_outcome(self, command: RecordContactOutcome, now: datetime) -> bool:
-        self.record(now, "contact_outcome", outcome=command.outcome, reason=command.reason)
+        self.record(
+            now,
+            "contact_outcome",
+            outcome=command.outcome,
+            reason=command.reason,
+            contact_point=command.contact_point,
+        )
         if command.outcome == "refused_to_pay" and not self.refused:
             self._mark_refusing(now, "contact.refused_to_pay")
+        return True
+
+    def check_vulnerability(self, command: FlagVulnerability | ClearVulnerability) -> None:
+        self.require_open()
+
+    def flag_vulnerability(self, command: FlagVulnerability, now: datetime) -> bool:
+        """Flag the customer as vulnerable (the kind only: notes stay where `note_ref`
+        points). The same kind flagged again changes nothing."""
+        if self.vulnerability == command.kind:
+            return False
+        self.vulnerability = command.kind
+        self.record(
+            now,
+            "vulnerability_flagged",
+            kind=command.kind,
+            note_ref=command.note_ref,
+            rule="contact.vulnerability",
+        )
+        return True
+
+    def clear_vulnerability(self, command: ClearVulnerability, now: datetime) -> bool:
+        if self.vulnerability is None:
+            return False
+        self.vulnerability = None
+        self.record(now, "vulnerability_cleared", rule="contact.vulnerability")
+        return True
+
+    def check_breathing_space(self, command: StartBreathingSpace, now: datetime) -> None:
+        """Only a UK case has Breathing Space (the Debt Respite Scheme of England and
+        Wales); one that has already ended, or starts later than today, is refused."""
+        self.require_open()
+        jurisdiction = self.opening.jurisdiction
+        if jurisdiction != "UK":
+            raise CommandRejected(
+                "BreathingSpaceNotApplicable",
+                "Breathing Space (Debt Respite Scheme Regulations 2020, England and Wales) "
+                f"applies to UK cases only; this case is {jurisdiction}",
+            )
+        today = self.today(now)
+        if command.started_on > today:
+            raise CommandRejected(
+                "BreathingSpaceNotStarted",
+                f"started_on: {command.started_on} is after today ({today}); send it once "
+                "the moratorium has started",
+            )
+        if command.until <= today:
+            raise CommandRejected(
+                "BreathingSpaceOver",
+                f"ends_on: the moratorium ended before today ({today})",
+            )
+
+    def start_breathing_space(self, command: StartBreathingSpace, now: datetime) -> bool:
+        """Collection pauses until the moratorium ends: no contact demanding payment, no
+        escalation, no interest, fees or charges added (reg 7). The same notice sent again
+        changes nothing; a new one (an extension, a mental health crisis moratorium
+        following a standard one) replaces it."""
+        space = BreathingSpace(
+            kind=command.kind,
+            started_on=command.started_on,
+            until=command.until,
+            reference=command.reference,
+        )
+        if self.breathing_space == space:
+            return False
+        self.breathing_space = space
+        self.record(
+            now,
+            "breathing_space_started",
+            kind=command.kind,
+            started_on=command.started_on,
+            until=command.until,
+            reference=command.reference,
+            rule=f"UK.breathing_space.{command.kind}",
+        )
         return True
 
     def check_migration(self, command: StrategyMigration) -> None:

@@ -35,7 +35,7 @@ from arrears.contracts import (
 from arrears.fields import UtcDatetime
 from arrears.strategy import Strategy
 from arrears.workflows import calendar
-from arrears.workflows.case_commands import CaseCommands
+from arrears.workflows.case_commands import BreathingSpace, CaseCommands
 from arrears.workflows.ladder import stage_for
 from arrears.workflows.money import Ledger, apply_payment
 from arrears.workflows.recoveries import take_recovery, takes_recovery
@@ -90,6 +90,20 @@ class CaseState(CaseCommands, BaseModel):
     dispute: Dispute | None = None
     hardship_until: date | None = None
     ceased_channels: set[Channel] = Field(default_factory=set)
+    invalid_points: set[str] = Field(default_factory=set)
+    """Contact points known not to reach the customer (`phone` after a wrong number): the
+    door sends nothing there until the customer's facts change (`customer_follow`)."""
+    vulnerability: str | None = None
+    """The kind of vulnerability an agent flagged (`illness`, ...), or None; the contact
+    gate turns it into a pause or softer contact, by the jurisdiction's profile."""
+    breathing_space: BreathingSpace | None = None
+    contact_gate: bool = False
+    """Set by runs whose contacts ask the contact gate with the case's facts (`door`)."""
+    reasons_decide: bool = False
+    """Set by runs where a call outcome's reason decides the path (`outcome_paths`)."""
+    contact_lost: bool = False
+    """The debtor cannot be reached on the phone (three unanswered calls in a row, or a
+    reason `lost_contact`) since the last conversation."""
     refused: bool = False
     contacts_done: set[str] = Field(default_factory=set)
     pending_contacts: list[PendingContact] = Field(default_factory=list)
@@ -207,9 +221,21 @@ class CaseState(CaseCommands, BaseModel):
     def in_hardship(self, now: datetime) -> bool:
         return self.hardship_until is not None and self.today(now) < self.hardship_until
 
+    def in_breathing_space(self, now: datetime) -> bool:
+        space = self.breathing_space
+        return space is not None and space.started_on <= self.today(now) < space.until
+
+    def breathing_space_ends_at(self) -> datetime | None:
+        """The instant (UTC) a Breathing Space ends: the customer-local midnight of `until`."""
+        if self.breathing_space is None:
+            return None
+        return calendar.start_of_local_day(self.breathing_space.until, self.tz)
+
     def pause_reason(self, now: datetime) -> str | None:
-        """Why routine collection is paused now, or None: the first of dispute, promise,
-        plan and hardship that holds."""
+        """Why routine collection is paused now, or None: the first of Breathing Space,
+        dispute, promise, plan and hardship that holds."""
+        if self.in_breathing_space(now):
+            return "breathing_space"
         if self.dispute is not None:
             return "dispute"
         if self.promise is not None and self.promise.status == "active":
@@ -415,6 +441,10 @@ class CaseState(CaseCommands, BaseModel):
             self.hardship_until = None
             self.record(now, "hardship_ended", **self._version())
             self.make_offers(now, hardship=True)
+        space = self.breathing_space
+        if space is not None and today >= space.until:
+            self.breathing_space = None
+            self.record(now, "breathing_space_ended", rule="UK.breathing_space.ended")
 
     def thaw_dpd(self, now: datetime) -> None:
         """DPD counts again from where it stood: the days it was frozen are held."""
@@ -495,6 +525,9 @@ class CaseState(CaseCommands, BaseModel):
             dispute=self.dispute,
             hardship_until=self.hardship_until,
             ceased_channels=sorted(self.ceased_channels),
+            invalid_contact_points=sorted(self.invalid_points),
+            vulnerability=self.vulnerability,
+            breathing_space_until=self.breathing_space.until if self.breathing_space else None,
             broken_promises=self.broken_promises,
             refused=self.refused,
             escalations=list(self.escalations_done),

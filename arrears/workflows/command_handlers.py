@@ -1,5 +1,6 @@
 """The case's commands other than payments: promises, hardship, plans, disputes, cease,
-call outcomes, strategy moves, recall, and the customer's new contact facts. A base of
+call outcomes, vulnerability, Breathing Space, strategy moves, recall, and the customer's
+new contact facts. A base of
 `CollectionCase`, which provides `_state`, `_ids`, `_answer`, `_check` and
 `_overdue_since`; the rules live in `case_commands`, `case_ids` and `dispute_outcomes`."""
 
@@ -13,6 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from arrears.contracts import Customer
     from arrears.idempotency import (
         KeyedOutcome,
+        StampedBreathingSpace,
         StampedCease,
         StampedClose,
         StampedDispute,
@@ -21,11 +23,19 @@ with workflow.unsafe.imports_passed_through():
         StampedOutcome,
         StampedPlan,
         StampedResolution,
+        StampedVulnerability,
+        StampedVulnerabilityCleared,
     )
     from arrears.workflows.case_commands import CommandRejected
     from arrears.workflows.customer_follow import follow_customer
     from arrears.workflows.dispute_outcomes import check_terms
     from arrears.workflows.dispute_outcomes import resolve as resolve_with_outcome
+    from arrears.workflows.outcome_paths import follow_outcome
+
+REASON_DECIDES_PATH = "reason-decides-path"
+"""Patch id: a call outcome's reason sets the strategy's path in motion, a wrong number
+makes the phone invalid, and three unanswered calls in a row mark the debtor lost
+(`outcome_paths`); before it, outcomes were only recorded."""
 
 DISPUTE_OUTCOMES = "dispute-outcomes"
 """Patch id: an upheld dispute corrects the balance or closes the case
@@ -114,11 +124,52 @@ class CommandHandlers:
 
     @workflow.update(name="record_contact_outcome")
     def record_contact_outcome(self, command: StampedOutcome) -> KeyedOutcome:
-        return self._ids.run(command, self._state.record_outcome)
+        return self._ids.run(command, self._record_outcome)
+
+    def _record_outcome(self, command: StampedOutcome, now: datetime) -> bool:
+        state = self._state
+        accepted = state.record_outcome(command, now)
+        # Asked here too: an outcome may reach a new case before its run loop has asked.
+        # Cases on the foundation ladder (no strategy) have no paths to take.
+        if (
+            state.strategy is not None
+            and not state.reasons_decide
+            and workflow.patched(REASON_DECIDES_PATH)
+        ):
+            state.reasons_decide = True
+        if state.reasons_decide:
+            follow_outcome(state, command, now)
+        return accepted
 
     @record_contact_outcome.validator
     def _validate_outcome(self, command: StampedOutcome) -> None:
         self._ids.validate(command, self._state.check_outcome, command)
+
+    @workflow.update(name="flag_vulnerability")
+    def flag_vulnerability(self, command: StampedVulnerability) -> KeyedOutcome:
+        """An agent flags the customer as vulnerable; the gate pauses or softens contact."""
+        return self._ids.run(command, self._state.flag_vulnerability)
+
+    @flag_vulnerability.validator
+    def _validate_vulnerability(self, command: StampedVulnerability) -> None:
+        self._ids.validate(command, self._state.check_vulnerability, command)
+
+    @workflow.update(name="clear_vulnerability")
+    def clear_vulnerability(self, command: StampedVulnerabilityCleared) -> KeyedOutcome:
+        return self._ids.run(command, self._state.clear_vulnerability)
+
+    @clear_vulnerability.validator
+    def _validate_vulnerability_cleared(self, command: StampedVulnerabilityCleared) -> None:
+        self._ids.validate(command, self._state.check_vulnerability, command)
+
+    @workflow.update(name="start_breathing_space")
+    def start_breathing_space(self, command: StampedBreathingSpace) -> KeyedOutcome:
+        """A Breathing Space (UK): collection pauses until it ends (`case_commands`)."""
+        return self._ids.run(command, self._state.start_breathing_space)
+
+    @start_breathing_space.validator
+    def _validate_breathing_space(self, command: StampedBreathingSpace) -> None:
+        self._ids.validate(command, self._state.check_breathing_space, command, workflow.now())
 
     @workflow.update(name="migrate_strategy")
     def migrate_strategy(self, command: StampedMigration) -> KeyedOutcome:

@@ -20,7 +20,8 @@ def follow_customer(state: CaseState, customer: Customer, now: datetime) -> list
     """Take `customer`'s facts as the case's own. Returns the facts that changed (none for
     another customer, a closed case, or facts the case has already).
 
-    Records `customer_updated` with the names of the changed facts, never their values.
+    Records `customer_updated` with the names of the changed facts, never their values;
+    a changed phone or e-mail known invalid is valid again (`contact_point_restored`).
     """
     current = state.opening.customer
     if customer.customer_id != current.customer_id or not state.is_open:
@@ -37,4 +38,9 @@ def follow_customer(state: CaseState, customer: Customer, now: datetime) -> list
                 pending.not_before = now
                 pending.deferred = False
     state.record(now, "customer_updated", fields=list(changed), rule=RULE)
+    for point in ("phone", "email"):
+        if point in changed and point in state.invalid_points:
+            # A new number or address: the one known not to reach the customer is gone.
+            state.invalid_points.discard(point)
+            state.record(now, "contact_point_restored", point=point, rule=RULE)
     return changed

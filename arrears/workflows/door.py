@@ -2,9 +2,10 @@
 
 Every message and call a case makes, whatever asked for it (the cadence, an escalation
 notice, a lawyer's letter), waits in `CaseState.pending_contacts` and leaves through here:
-collection paused or the channel ceased stops it, the contact window defers it, and its
-outcome (sent, skipped, deferred at the moment of sending) is recorded on the timeline. A
-waiting contact is never dropped silently: it is sent, or the timeline says why not.
+collection paused, the channel ceased or its contact point known invalid stops it, the
+contact window defers it, and its outcome (sent, skipped, deferred or blocked by the contact
+gate at the moment of sending) is recorded on the timeline with the gate's rule and profile.
+A waiting contact is never dropped silently: it is sent, or the timeline says why not.
 
 Pure: no Temporal import, no clock of its own. The workflow calls `settle_waiting` and
 `next_contact` with the state as it is now, awaits the send, then hands the outcome to
@@ -14,7 +15,7 @@ Pure: no Temporal import, no clock of its own. The workflow calls `settle_waitin
 from datetime import datetime, timedelta
 
 from arrears import strategy as rules
-from arrears.contracts import Channel, NotificationResult
+from arrears.contracts import Channel, ContactGateFacts, NotificationResult
 from arrears.workflows.case_state import CaseState, PendingContact
 from arrears.workflows.compliance import check_contact_time
 
@@ -34,6 +35,25 @@ their own module records them once sent (`validation_notice.record_sent`)."""
 RETRY_AFTER_DEFERRAL = timedelta(seconds=1)
 """The least a send deferred at the moment of sending waits before it is tried again."""
 
+POINT_INVALID = "gate.point_invalid"
+"""The rule that keeps contacts from a contact point known not to reach the customer."""
+
+
+def contact_point(channel: Channel) -> str:
+    """The debtor's contact point a channel reaches: SMS and calls the phone."""
+    return "email" if channel == "email" else "phone"
+
+
+def gate_facts(state: CaseState, pending: PendingContact, now: datetime) -> ContactGateFacts:
+    """What the contact gate is told of `pending`, from the case as it is now."""
+    return ContactGateFacts(
+        purpose="notice" if pending.notice is not None else "collection",
+        opted_out=sorted(state.ceased_channels),
+        invalid_points=sorted(state.invalid_points),
+        vulnerability=state.vulnerability,
+        breathing_space_until=state.breathing_space_ends_at(),
+    )
+
 
 def queue_cadence(state: CaseState, now: datetime, *, at_once: bool = False) -> None:
     """Queue the contacts the cadence asks for today, unless collection is paused or the
@@ -46,8 +66,34 @@ def queue_cadence(state: CaseState, now: datetime, *, at_once: bool = False) -> 
     waiting = {p.step_key for p in state.pending_contacts}
     window = check_contact_time(now, state.tz, state.opening.jurisdiction)
     not_before = now if at_once or window.until is None else window.until
+    cadence = {contact.step_key for contact in due}
     for contact in due:
         if contact.step_key in state.contacts_done or contact.step_key in waiting:
+            continue
+        if contact_point(contact.channel) in state.invalid_points:
+            # Never silently: the step is recorded as skipped, and e-mail goes instead.
+            state.contacts_done.add(contact.step_key)
+            state.record(
+                now,
+                "contact_skipped",
+                channel=contact.channel,
+                step=contact.step_key,
+                rule=POINT_INVALID,
+                point=contact_point(contact.channel),
+            )
+            name = contact.step_key.rsplit(".", 1)[0]
+            if f"{name}.email" not in cadence:
+                _queue_instead(
+                    state,
+                    PendingContact(
+                        step_key=contact.step_key,
+                        channel=contact.channel,
+                        template=CADENCE_TEMPLATES.get(state.stage, "collection_notice"),
+                        not_before=not_before,
+                        fallback=["email"],
+                    ),
+                    not_before,
+                )
             continue
         kind = "call" if contact.channel == "call" else state.stage
         state.pending_contacts.append(
@@ -108,7 +154,13 @@ def settle_waiting(state: CaseState, now: datetime) -> None:
         withdraw(state, now, f"contact.paused_{reason}")
         return
     for pending in list(state.pending_contacts):
-        if pending.channel in state.ceased_channels:
+        if contact_point(pending.channel) in state.invalid_points:
+            if "email" not in pending.fallback:
+                pending.fallback = [*pending.fallback, "email"]
+                if pending.channel == "call":
+                    pending.template = CADENCE_TEMPLATES.get(state.stage, "collection_notice")
+            _fall_back(state, pending, now, "contact_blocked", POINT_INVALID)
+        elif pending.channel in state.ceased_channels:
             _fall_back(state, pending, now, "contact_blocked", "contact.cease_request")
         elif pending.not_before <= now:
             window = check_contact_time(now, state.tz, state.opening.jurisdiction)
@@ -138,7 +190,23 @@ def record_outcome(
         if pending is not None:
             # The send's clock may trail the case's by a moment: never wait for the past.
             until = max(result.until or now, now + RETRY_AFTER_DEFERRAL)
-            _defer(state, pending, now, until, result.rule or window_rule)
+            _defer(state, pending, now, until, result.rule or window_rule, result.profile)
+        return
+    if result.status == "blocked":
+        # The gate will not let it go: recorded with its rule, and like a ceased channel
+        # the contact moves to its next channel (if it is still waiting at all).
+        if pending is not None:
+            _fall_back(state, pending, now, "contact_blocked", result.rule, result.profile)
+        else:
+            state.contacts_done.add(sent.step_key)
+            state.record(
+                now,
+                "contact_blocked",
+                channel=sent.channel,
+                step=sent.step_key,
+                rule=result.rule,
+                profile=result.profile,
+            )
         return
     sent_now = result.status == "sent"
     state.record(
@@ -149,7 +217,8 @@ def record_outcome(
         step=sent.step_key,
         message_id=result.message_id,
         detail=None if sent_now else result.detail,
-        rule=window_rule if sent_now else None,
+        rule=(result.rule or window_rule) if sent_now else None,
+        profile=result.profile,
         strategy=state.strategy.version if state.strategy else None,
     )
     if sent_now:
@@ -166,7 +235,12 @@ def record_outcome(
 
 
 def _defer(
-    state: CaseState, pending: PendingContact, now: datetime, until: datetime, rule: str
+    state: CaseState,
+    pending: PendingContact,
+    now: datetime,
+    until: datetime,
+    rule: str,
+    profile: str | None = None,
 ) -> None:
     pending.not_before = until
     if not pending.deferred:
@@ -178,35 +252,60 @@ def _defer(
             step=pending.step_key,
             until=until,
             rule=rule,
+            profile=profile,
         )
 
 
 def _fall_back(
-    state: CaseState, pending: PendingContact, now: datetime, event: str | None, rule: str | None
+    state: CaseState,
+    pending: PendingContact,
+    now: datetime,
+    event: str | None,
+    rule: str | None,
+    profile: str | None = None,
 ) -> None:
     """`pending` cannot reach the customer on its channel: record why (`event`, unless the
     outcome is recorded already), then try its next channel, or give it up."""
     if event is not None:
-        state.record(now, event, channel=pending.channel, step=pending.step_key, rule=rule)
+        state.record(
+            now, event, channel=pending.channel, step=pending.step_key, rule=rule, profile=profile
+        )
     state.contacts_done.add(pending.step_key)
     state.pending_contacts.remove(pending)
-    channels = [c for c in pending.fallback if c not in state.ceased_channels]
-    if channels:
-        first, *rest = channels
-        name = pending.step_key.rsplit(".", 1)[0]
-        state.pending_contacts.append(
-            pending.model_copy(
-                update={
-                    "step_key": f"{name}.{first}",
-                    "channel": first,
-                    "fallback": rest,
-                    "deferred": False,
-                    "not_before": now,
-                }
-            )
-        )
-    elif pending.notice is not None:
+    if not _queue_instead(state, pending, now) and pending.notice is not None:
         notice_undelivered(state, pending.notice, now)
+
+
+def _queue_instead(state: CaseState, pending: PendingContact, now: datetime) -> bool:
+    """Queue `pending` on the first of its fallback channels that may still reach the
+    customer, unless that step is waiting or done already. Returns whether one is queued
+    or waiting."""
+    channels = [
+        c
+        for c in pending.fallback
+        if c not in state.ceased_channels and contact_point(c) not in state.invalid_points
+    ]
+    if not channels:
+        return False
+    first, *rest = channels
+    name = pending.step_key.rsplit(".", 1)[0]
+    step_key = f"{name}.{first}"
+    if step_key in state.contacts_done or any(
+        p.step_key == step_key for p in state.pending_contacts
+    ):
+        return True
+    state.pending_contacts.append(
+        pending.model_copy(
+            update={
+                "step_key": step_key,
+                "channel": first,
+                "fallback": rest,
+                "deferred": False,
+                "not_before": now,
+            }
+        )
+    )
+    return True
 
 
 def notice_undelivered(state: CaseState, notice: str, now: datetime) -> None:

@@ -18,6 +18,7 @@ from arrears.activities.store import CaseStore
 from arrears.contracts import (
     CaseSync,
     Channel,
+    ContactGateFacts,
     HandOff,
     NotificationRequest,
     NotificationResult,
@@ -96,13 +97,20 @@ class CaseEffects:
         *,
         at_the_door: bool = False,
         validation_period_ends: date | None = None,
+        gate: ContactGateFacts | None = None,
     ) -> NotificationResult:
         """Send one message under `key`. `at_the_door`: the send checks the contact window
-        again at the moment it hands the message over, and defers if it has closed.
-        `validation_period_ends`: the end a US validation notice states."""
+        again at the moment it hands the message over, and defers if it has closed. `gate`:
+        the send asks the contact gate with these facts (and the customer's ledger), which
+        may defer or block it. `validation_period_ends`: the end a US validation notice
+        states."""
         state = self._state
         opening = state.opening
-        window = {"timezone": state.tz, "jurisdiction": opening.jurisdiction} if at_the_door else {}
+        window: dict[str, object] = (
+            {"timezone": state.tz, "jurisdiction": opening.jurisdiction} if at_the_door else {}
+        )
+        if gate is not None:
+            window["gate"] = gate
         stated = (
             {"validation_period_ends": validation_period_ends} if validation_period_ends else {}
         )

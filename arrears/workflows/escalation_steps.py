@@ -25,12 +25,13 @@ the event recorded once handed off."""
 
 def next_hand_off(state: CaseState, now: datetime) -> rules.EscalationDue | None:
     """The first escalation due now that must be handed off, or None. None at all while a
-    dispute is open, nor (for runs that hold every escalation) while a promise, plan or
-    hardship pause is active; a notice whose sending is under way, or that reached no one,
-    is not taken again. A US case's bureau report waits while passive collection holds it
+    dispute is open or a Breathing Space holds (no enforcement during the moratorium,
+    reg 7), nor (for runs that hold every escalation) while a promise, plan or hardship
+    pause is active; a notice whose sending is under way, or that reached no one, is not
+    taken again. A US case's bureau report waits while passive collection holds it
     (`validation_notice.holds_bureau_report`)."""
     assert state.strategy is not None
-    if state.dispute is not None or not state.is_open:
+    if state.dispute is not None or not state.is_open or state.in_breathing_space(now):
         return None
     flags = escalation_flags(state, now)
     waiting = {p.notice for p in state.pending_contacts if p.notice is not None}

@@ -16,7 +16,7 @@ class LedgerChangeHandlers:
 
     @adjust_balance.validator
     def _validate_adjustment(self, command: AdjustBalance) -> None:
-        self._check(check_adjustment, self._state, command)
+        self._check(check_adjustment, self._state, command, workflow.now())
 
     @workflow.update(name="reverse_payment")
     def reverse_payment(self, command: ReversePayment) -> CommandOutcome:

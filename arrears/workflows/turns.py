@@ -50,14 +50,22 @@ class StrategyTurns:
         pending = validation_notice.next_contact(state, now)
         if pending is None:
             return False
-        window = check_contact_time(now, state.tz, state.opening.jurisdiction)
         state.next_action = NextAction(kind=f"contact_{pending.channel}", at=now)
+        if state.contact_gate and self._effects.has_unsynced():
+            # The gate reads the customer's ledger in PostgreSQL: what the case recorded
+            # (an agent's call outcome, the last send) must be there before it is asked.
+            # Nothing decided here outlives the sync: the next step decides again.
+            await self._effects.sync()
+            return True
+        window = check_contact_time(now, state.tz, state.opening.jurisdiction)
+        gate = door.gate_facts(state, pending, now) if state.contact_gate else None
         result = await self._effects.notify(
             f"{state.case_key}:{pending.step_key}",
             pending.channel,
             pending.template,
             at_the_door=True,
             validation_period_ends=validation_notice.stated_period_end(state, pending, now),
+            gate=gate,
         )
         # Re-checked after the await: whether the contact is still waiting (a handler may
         # have withdrawn it); its outcome is recorded as it happened, nothing else follows.

@@ -22,13 +22,16 @@ from arrears.commands import (
     AdjustBalance,
     AgreePlan,
     CeaseContact,
+    ClearVulnerability,
     CorrectedAmounts,
+    FlagVulnerability,
     OpenDispute,
     PromiseToPay,
     RecordContactOutcome,
     ReportHardship,
     ResolveDispute,
     ReversePayment,
+    StartBreathingSpace,
     StrategyMigration,
 )
 from arrears.contracts import CloseCase, Payment
@@ -323,7 +326,69 @@ async def life_written_off_then_recoveries(env, start) -> None:
     await handle.result()
 
 
+async def gate_wrong_number_and_reasons(env, start) -> None:
+    """Patches "contact-gate" and "reason-decides-path": contacts ask the gate; a wrong
+    number keeps SMS and calls off the phone (e-mail instead) until the phone changes;
+    three unanswered calls mark the debtor lost; vulnerability flagged and cleared; the
+    reason `forgot` lets reminders go on, `cannot_pay` starts the cooling-off."""
+    await _skip_to_local(env, time(10))
+    today = await _local_today(env)
+    handle = await start(STRATEGY, due_date=today - timedelta(days=31))
+    await env.sleep(timedelta(hours=1))
+    for result in ("no_answer", "no_answer", "no_answer"):
+        await handle.execute_update(
+            CollectionCase.record_contact_outcome, RecordContactOutcome(outcome=result)
+        )
+    await handle.execute_update(
+        CollectionCase.record_contact_outcome,
+        RecordContactOutcome(outcome="wrong_number", reason="forgot"),
+    )
+    await handle.execute_update(
+        CollectionCase.flag_vulnerability, FlagVulnerability(kind="illness", note_ref="N-1")
+    )
+    await env.sleep(timedelta(days=5))
+    await handle.execute_update(CollectionCase.clear_vulnerability, ClearVulnerability())
+    customer = opening().customer.model_copy(update={"phone": "+8613900139000"})
+    await handle.signal(CollectionCase.update_customer, customer)
+    await env.sleep(timedelta(days=3))
+    await handle.execute_update(
+        CollectionCase.record_contact_outcome,
+        RecordContactOutcome(outcome="conversation", reason="cannot_pay"),
+    )
+    await env.sleep(timedelta(days=16))
+    await handle.terminate("recorded")
+
+
+async def gate_breathing_space(env, start) -> None:
+    """Patch "contact-gate": a UK case under a standard Breathing Space pauses for 60 days
+    (contacts withdrawn, escalations held), then collection resumes."""
+    london = ZoneInfo("Europe/London")
+    now = (await env.get_current_time()).astimezone(london)
+    target = datetime.combine(now.date() + timedelta(days=1), time(10), tzinfo=london)
+    await env.sleep(target - now)
+    today = target.date()
+    handle = await start(
+        STRATEGY,
+        due_date=today - timedelta(days=50),
+        jurisdiction="UK",
+        timezone="Europe/London",
+        currency="GBP",
+        phone="+447700900123",
+    )
+    await env.sleep(timedelta(hours=1))
+    await handle.execute_update(
+        CollectionCase.start_breathing_space,
+        StartBreathingSpace(kind="standard", started_on=today, reference="BS-1"),
+    )
+    await env.sleep(timedelta(days=63))
+    await handle.terminate("recorded")
+
+
 SCENARIOS: dict[str, Scenario] = {
+    # Recorded once contacts asked the contact gate and reasons decided the path (patches
+    # "contact-gate", "reason-decides-path").
+    "gate_wrong_number_and_reasons": gate_wrong_number_and_reasons,
+    "gate_breathing_space": gate_breathing_space,
     # Recorded once US cases followed Regulation F (patch "us-validation-notice").
     "us_validation_notice_then_held_report": us_validation_notice_then_held_report,
     # Recorded once ids meant one thing (patch "ids-mean-one-thing").

@@ -2,15 +2,21 @@
 
 The notification fake behaves like the real send where the workflow can tell: it checks the
 contact window at the moment of sending (the attempt's time on the test server's clock),
-skips channels the customer has no address for, and can fail like a provider that is down.
+asks the contact gate (`arrears.compliance.decide`) when the request carries its facts, with
+an in-memory ledger of what it sent and the call outcomes the case synced, skips channels
+the customer has no address for, and can fail like a provider that is down.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from temporalio import activity
 
 from arrears.activities.notifications import sending_instant, window_deferral
+from arrears.compliance import CustomerFacts, LedgerEntry, ProposedContact, Verdict, decide
+from arrears.compliance.facts import point_of
+from arrears.compliance.profile import ContactWindowRule, Profile
 from arrears.contracts import (
     CaseSync,
     Customer,
@@ -20,6 +26,31 @@ from arrears.contracts import (
     RiskScore,
     ScoreRequest,
 )
+from arrears.workflows.compliance import CONTACT_WINDOWS
+
+OUTCOMES = {
+    "conversation": "connected",
+    "refused_to_pay": "refused",
+    "no_answer": "unanswered",
+    "wrong_number": "wrong_number",
+}
+"""A call outcome the case records, as the ledger keeps it."""
+
+
+def fake_profile(jurisdiction: str) -> Profile:
+    """A stand-in for the jurisdiction's layered profile (the real one comes from
+    `arrears.compliance.profiles.profile_for`): the contact window alone."""
+    window = CONTACT_WINDOWS[jurisdiction]
+    return Profile(
+        name=jurisdiction,
+        version=f"{jurisdiction}@test",
+        window=ContactWindowRule(
+            source="test stand-in",
+            effective=date(2026, 1, 1),
+            opens=window.opens,
+            closes=window.closes,
+        ),
+    )
 
 
 @dataclass
@@ -34,10 +65,20 @@ class FakeActivities:
     """Sends fail (the provider is down) until this instant on the server's clock."""
     stored_customer: Customer | None = None
     """The customer's facts on record: the first sync returns them when the case's differ."""
+    ledger: list[LedgerEntry] = field(default_factory=list)
+    """The customer's contact ledger: what the gate let go, with the outcomes synced."""
+    ledger_keys: set[str] = field(default_factory=set)
+    """The keys of the sends in `ledger`: a retried send is one contact, as in PostgreSQL."""
+    verdicts: list[Verdict] = field(default_factory=list)
+    """What the gate answered each gated request, in order."""
+    gate_before: Callable[[NotificationRequest, datetime], Verdict | None] | None = None
+    """A rule of the test's own, asked before the stand-in profile's (a cap the stand-in
+    does not have): a verdict from it stands."""
 
     @activity.defn(name="sync_case")
     async def sync_case(self, sync: CaseSync) -> Customer | None:
         self.syncs.append(sync)
+        self._note_outcomes(sync)
         stored = self.stored_customer
         if sync.customer is None or stored is None or stored == sync.customer:
             return None
@@ -56,7 +97,42 @@ class FakeActivities:
         deferred = window_deferral(request)
         if deferred is not None:
             return deferred
-        self.notifications.append(request)
+        if request.gate is not None:
+            verdict = self._ask_gate(request)
+            if not verdict.allowed:
+                status = "deferred" if verdict.decision == "defer" else "blocked"
+                return NotificationResult(
+                    idempotency_key=key,
+                    channel=channel,
+                    status=status,
+                    until=verdict.until,
+                    rule=verdict.rule,
+                    profile=verdict.profile,
+                    detail=verdict.detail or None,
+                )
+            self.notifications.append(request)
+            if channel not in self.no_address:
+                if key not in self.ledger_keys:
+                    self.ledger_keys.add(key)
+                    self.ledger.append(
+                        LedgerEntry(
+                            at=sending_instant(),
+                            loan_id=request.loan_id,
+                            channel=channel,
+                            contact_point=request.gate.contact_point or point_of(channel),
+                            kind="call" if channel == "call" else "message",
+                        )
+                    )
+                return NotificationResult(
+                    idempotency_key=key,
+                    channel=channel,
+                    status="sent",
+                    message_id=key,
+                    rule=verdict.rule,
+                    profile=verdict.profile,
+                )
+        else:
+            self.notifications.append(request)
         if channel in self.no_address:
             detail = f"no {channel} address on file"
             return NotificationResult(
@@ -65,6 +141,50 @@ class FakeActivities:
         return NotificationResult(
             idempotency_key=key, channel=channel, status="sent", message_id=key
         )
+
+    def _ask_gate(self, request: NotificationRequest) -> Verdict:
+        gate = request.gate
+        assert gate is not None and request.jurisdiction is not None
+        now = sending_instant()
+        verdict = self.gate_before(request, now) if self.gate_before else None
+        if verdict is None:
+            facts = CustomerFacts(
+                timezones=(request.timezone or "UTC",),
+                jurisdiction=request.jurisdiction,
+                vulnerability=gate.vulnerability,
+                breathing_space_until=gate.breathing_space_until,
+                opted_out=frozenset(gate.opted_out),
+                invalid_points=frozenset(gate.invalid_points),
+            )
+            proposed = ProposedContact(
+                loan_id=request.loan_id,
+                channel=request.channel,
+                contact_point=gate.contact_point or point_of(request.channel),
+                purpose=gate.purpose,
+            )
+            profile = fake_profile(request.jurisdiction)
+            verdict = decide(profile, facts, list(self.ledger), proposed, now)
+        self.verdicts.append(verdict)
+        return verdict
+
+    def _note_outcomes(self, sync: CaseSync) -> None:
+        """A call outcome the case recorded belongs to its last call without one."""
+        for recorded in sync.events:
+            event = recorded.event
+            if event.type != "contact_outcome":
+                continue
+            extra = event.model_extra or {}
+            calls = [e for e in self.ledger if e.kind == "call" and e.outcome is None]
+            if calls:
+                entry = calls[-1]
+                self.ledger[self.ledger.index(entry)] = LedgerEntry(
+                    at=entry.at,
+                    loan_id=entry.loan_id,
+                    channel=entry.channel,
+                    contact_point=entry.contact_point,
+                    kind=entry.kind,
+                    outcome=OUTCOMES[extra["outcome"]],
+                )
 
     @activity.defn(name="hand_off_escalation")
     async def hand_off(self, handoff: HandOff) -> None:

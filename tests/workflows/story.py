@@ -109,6 +109,27 @@ def assert_story_matches_state(view: CaseView, timeline: list[TimelineEvent]) ->
     }
     assert set(view.ceased_channels) == ceased
 
+    invalid: set[str] = set()
+    vulnerability = None
+    breathing_space = None
+    for e, x in zip(timeline, extra, strict=True):
+        if e.type == "contact_point_invalid":
+            invalid.add(x["point"])
+        elif e.type == "contact_point_restored":
+            invalid.discard(x["point"])
+        elif e.type == "vulnerability_flagged":
+            vulnerability = x["kind"]
+        elif e.type == "vulnerability_cleared":
+            vulnerability = None
+        elif e.type == "breathing_space_started":
+            breathing_space = x["until"]
+        elif e.type == "breathing_space_ended":
+            breathing_space = None
+    assert set(view.invalid_contact_points) == invalid
+    assert view.vulnerability == vulnerability
+    until = view.breathing_space_until
+    assert (str(until) if until else None) == (str(breathing_space) if breathing_space else None)
+
     promise_events = [
         (e.type, x["promise_id"])
         for e, x in zip(timeline, extra, strict=True)

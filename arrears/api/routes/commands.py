@@ -1,4 +1,5 @@
-"""Commands on a case: promises, hardship, plans, disputes, cease-contact, call outcomes.
+"""Commands on a case: promises, hardship, plans, disputes, cease-contact, call outcomes,
+vulnerability and Breathing Space.
 
 Each answers with `CommandOutcome`: `accepted` is false when the command changed nothing
 (a repeated promise, channels already ceased, the active plan or dispute sent again). A
@@ -13,7 +14,9 @@ from fastapi.responses import JSONResponse
 from arrears.api.deps import (
     AGREES_PLANS,
     CEASES_CONTACT,
+    FLAGS_VULNERABILITY,
     MIGRATES_STRATEGY,
+    NOTES_BREATHING_SPACE,
     OPENS_DISPUTES,
     RECORDS_OUTCOMES,
     REPORTS_HARDSHIP,
@@ -27,12 +30,14 @@ from arrears.commands import (
     AgreePlan,
     CeaseContact,
     CommandOutcome,
+    FlagVulnerability,
     MigrateStrategy,
     OpenDispute,
     PromiseToPay,
     RecordContactOutcome,
     ReportHardship,
     ResolveDispute,
+    StartBreathingSpace,
 )
 from arrears.contracts import Contract
 
@@ -130,9 +135,53 @@ async def record_contact_outcome(
     key: IdempotencyKey,
     response: Response,
 ) -> CommandOutcome:
-    """What came of an agent's call; a refusal to pay marks the customer as refusing. Each
-    is recorded: send an `Idempotency-Key` to make a resend harmless."""
+    """What came of an agent's call; a refusal to pay marks the customer as refusing. The
+    `reason` takes the strategy's path for it (reminders go on, a cooling-off pause, a
+    dispute, restoring contact); a `wrong_number` makes the `contact_point` (default
+    `phone`) invalid, so no SMS or call goes there; three `no_answer` in a row mark the
+    debtor lost. Each is recorded: send an `Idempotency-Key` to make a resend harmless."""
     return answer(response, await gateway.record_contact_outcome(loan_id, command, key))
+
+
+@router.post("/vulnerability", dependencies=[FLAGS_VULNERABILITY])
+async def flag_vulnerability(
+    loan_id: str,
+    command: FlagVulnerability,
+    gateway: Gateway,
+    key: IdempotencyKey,
+    response: Response,
+) -> CommandOutcome:
+    """Flag the customer as vulnerable (`kind`; `note_ref` points at notes kept elsewhere):
+    the contact gate pauses or softens contact by the jurisdiction's profile. The view shows
+    `vulnerability`. The same kind again is `accepted: false`; another kind replaces it."""
+    return answer(response, await gateway.flag_vulnerability(loan_id, command, key))
+
+
+@router.delete("/vulnerability", dependencies=[FLAGS_VULNERABILITY])
+async def clear_vulnerability(
+    loan_id: str, gateway: Gateway, key: IdempotencyKey, response: Response
+) -> CommandOutcome:
+    """The vulnerability flag no longer applies; `accepted: false` when none was set."""
+    return answer(response, await gateway.clear_vulnerability(loan_id, key))
+
+
+@router.post("/breathing-space", dependencies=[NOTES_BREATHING_SPACE])
+async def start_breathing_space(
+    loan_id: str,
+    command: StartBreathingSpace,
+    gateway: Gateway,
+    key: IdempotencyKey,
+    response: Response,
+) -> CommandOutcome:
+    """A Breathing Space moratorium (UK only: Debt Respite Scheme Regulations 2020): until
+    it ends collection is paused (`next_action` `paused_breathing_space`), waiting contacts
+    are withdrawn, escalations held, and no `charge` adjustment is taken (422
+    `breathing_space_no_charges`, reg 7). A standard one lasts 60 days from `started_on`
+    (reg 26); a `mental_health_crisis` one needs `ends_on`. Another jurisdiction is 422
+    `breathing_space_not_applicable`; a start after today 422 `breathing_space_not_started`;
+    one over already 422 `breathing_space_over`. The same notice again is
+    `accepted: false`."""
+    return answer(response, await gateway.start_breathing_space(loan_id, command, key))
 
 
 @router.post("/strategy", dependencies=[MIGRATES_STRATEGY])
