@@ -12,6 +12,7 @@ Pure: no Temporal import, no clock of its own. The workflow calls `settle_waitin
 `record_outcome`; nothing decided before the send is trusted after it.
 """
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from arrears import strategy as rules
@@ -135,9 +136,19 @@ def queue_written(
     return True
 
 
-def withdraw(state: CaseState, now: datetime, rule: str, *, notices: bool = True) -> None:
-    """Take back every waiting contact (with `notices`, notices too), each recorded."""
+def withdraw(
+    state: CaseState,
+    now: datetime,
+    rule: str,
+    *,
+    notices: bool = True,
+    keep: Collection[str] = (),
+) -> None:
+    """Take back every waiting contact (with `notices`, notices too, but those named in
+    `keep`), each recorded."""
     for pending in list(state.pending_contacts):
+        if pending.notice in keep:
+            continue
         if pending.notice is None or notices:
             _drop(state, pending, now, "contact_withdrawn", rule)
 
@@ -145,14 +156,15 @@ def withdraw(state: CaseState, now: datetime, rule: str, *, notices: bool = True
 def settle_waiting(state: CaseState, now: datetime) -> None:
     """Settle, without sending, every waiting contact that cannot go now: withdraw all of
     them while collection is paused (an escalation's notice is decided again when the pause
-    ends), block those on a ceased channel (moving to a fallback channel where there is
-    one) and defer those due outside the contact window, recording each once."""
+    ends) but a notice the case itself owes the customer (a US validation notice, which a
+    pause does not excuse), block those on a ceased channel (moving to a fallback channel
+    where there is one) and defer those due outside the contact window, recording each
+    once."""
     if not state.is_open:
         return
     reason = state.pause_reason(now)
     if reason:
-        withdraw(state, now, f"contact.paused_{reason}")
-        return
+        withdraw(state, now, f"contact.paused_{reason}", keep=CASE_NOTICE_RULES)
     for pending in list(state.pending_contacts):
         if contact_point(pending.channel) in state.invalid_points:
             if "email" not in pending.fallback:

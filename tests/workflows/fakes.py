@@ -9,14 +9,16 @@ the customer has no address for, and can fail like a provider that is down.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from temporalio import activity
 
 from arrears.activities.notifications import sending_instant, window_deferral
 from arrears.compliance import CustomerFacts, LedgerEntry, ProposedContact, Verdict, decide
 from arrears.compliance.facts import point_of
-from arrears.compliance.profile import ContactWindowRule, Profile
+from arrears.compliance.loader import profile_for
+from arrears.compliance.profile import Profile
+from arrears.contact_gate import LEDGER_OUTCOMES, candidate_timezones
 from arrears.contracts import (
     CaseSync,
     Customer,
@@ -26,31 +28,6 @@ from arrears.contracts import (
     RiskScore,
     ScoreRequest,
 )
-from arrears.workflows.compliance import CONTACT_WINDOWS
-
-OUTCOMES = {
-    "conversation": "connected",
-    "refused_to_pay": "refused",
-    "no_answer": "unanswered",
-    "wrong_number": "wrong_number",
-}
-"""A call outcome the case records, as the ledger keeps it."""
-
-
-def fake_profile(jurisdiction: str) -> Profile:
-    """A stand-in for the jurisdiction's layered profile (the real one comes from
-    `arrears.compliance.profiles.profile_for`): the contact window alone."""
-    window = CONTACT_WINDOWS[jurisdiction]
-    return Profile(
-        name=jurisdiction,
-        version=f"{jurisdiction}@test",
-        window=ContactWindowRule(
-            source="test stand-in",
-            effective=date(2026, 1, 1),
-            opens=window.opens,
-            closes=window.closes,
-        ),
-    )
 
 
 @dataclass
@@ -72,8 +49,12 @@ class FakeActivities:
     verdicts: list[Verdict] = field(default_factory=list)
     """What the gate answered each gated request, in order."""
     gate_before: Callable[[NotificationRequest, datetime], Verdict | None] | None = None
-    """A rule of the test's own, asked before the stand-in profile's (a cap the stand-in
-    does not have): a verdict from it stands."""
+    """A rule of the test's own, asked before the profile's: a verdict from it stands."""
+    house_policy: Profile | None = None
+    phone: str | None = None
+    """The customer's phone on record, whose area code may add time zones (US)."""
+    """The lender's house policy over the jurisdiction's shipped profile, as ARREARS_PROFILES
+    sets it."""
 
     @activity.defn(name="sync_case")
     async def sync_case(self, sync: CaseSync) -> Customer | None:
@@ -149,7 +130,9 @@ class FakeActivities:
         verdict = self.gate_before(request, now) if self.gate_before else None
         if verdict is None:
             facts = CustomerFacts(
-                timezones=(request.timezone or "UTC",),
+                timezones=candidate_timezones(
+                    request.timezone or "UTC", request.jurisdiction, self.phone
+                ),
                 jurisdiction=request.jurisdiction,
                 vulnerability=gate.vulnerability,
                 breathing_space_until=gate.breathing_space_until,
@@ -162,7 +145,7 @@ class FakeActivities:
                 contact_point=gate.contact_point or point_of(request.channel),
                 purpose=gate.purpose,
             )
-            profile = fake_profile(request.jurisdiction)
+            profile = profile_for(request.jurisdiction, self.house_policy)
             verdict = decide(profile, facts, list(self.ledger), proposed, now)
         self.verdicts.append(verdict)
         return verdict
@@ -183,7 +166,7 @@ class FakeActivities:
                     channel=entry.channel,
                     contact_point=entry.contact_point,
                     kind=entry.kind,
-                    outcome=OUTCOMES[extra["outcome"]],
+                    outcome=LEDGER_OUTCOMES[extra["outcome"]],
                 )
 
     @activity.defn(name="hand_off_escalation")

@@ -59,7 +59,7 @@ async def test_every_contact_carries_the_case_facts_and_the_verdict_is_recorded(
         assert requests and all(r.gate is not None for r in requests)
         assert all(r.gate.purpose == "collection" and r.gate.invalid_points == [] for r in requests)
         sent = of_type(events, "contact_sent")
-        assert sent and all(e.rule == "gate.allow" and e.profile == "CN@test" for e in sent)
+        assert sent and all(e.rule == "gate.allow" and e.profile == "CN@2026.1" for e in sent)
         # What the case recorded reached PostgreSQL before each gated contact was asked.
         kinds = [e.type for e in events]
         first_sent = kinds.index("contact_sent")
@@ -79,7 +79,7 @@ async def test_a_gate_deferral_waits_for_the_next_window_and_asks_again(runner: 
             return None
         asked.append(now)
         if len(asked) == 1:
-            return Verdict("defer", "CN.messages_per_day", "CN@test", until=tomorrow_at_eight[0])
+            return Verdict("defer", "CN.messages_per_day", "CN@2026.1", until=tomorrow_at_eight[0])
         return None
 
     runner.fakes.gate_before = cap
@@ -92,7 +92,7 @@ async def test_a_gate_deferral_waits_for_the_next_window_and_asks_again(runner: 
         events = await timeline(handle)
 
         (deferred,) = [e for e in of_type(events, "contact_deferred") if e.channel == "sms"]
-        assert deferred.rule == "CN.messages_per_day" and deferred.profile == "CN@test"
+        assert deferred.rule == "CN.messages_per_day" and deferred.profile == "CN@2026.1"
         until = datetime.fromisoformat(deferred.until)
         assert until == eight
         assert len(asked) == 2 and until <= asked[1] < until + timedelta(minutes=1)
@@ -104,7 +104,7 @@ async def test_a_gate_deferral_waits_for_the_next_window_and_asks_again(runner: 
 async def test_a_blocked_notice_is_recorded_and_falls_back_to_email(runner: CaseRunner):
     def no_sms(request: NotificationRequest, now: datetime) -> Verdict | None:
         if request.channel == "sms" and request.gate.purpose == "notice":
-            return Verdict("block", "CN.contact_point_refused", "CN@test")
+            return Verdict("block", "CN.contact_point_refused", "CN@2026.1")
         return None
 
     runner.fakes.gate_before = no_sms
@@ -116,7 +116,7 @@ async def test_a_blocked_notice_is_recorded_and_falls_back_to_email(runner: Case
 
         (blocked,) = of_type(events, "contact_blocked")
         assert blocked.step == "bureau_pre_notice.sms"
-        assert blocked.rule == "CN.contact_point_refused" and blocked.profile == "CN@test"
+        assert blocked.rule == "CN.contact_point_refused" and blocked.profile == "CN@2026.1"
         (notice,) = of_type(events, "bureau_prenotice")
         assert notice.channel == "email"
         await assert_case_is_sound(handle, runner.fakes.stored_event_types)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from temporalio.client import WorkflowHandle
 
-from arrears.commands import OpenDispute, RecordContactOutcome, ResolveDispute
+from arrears.commands import OpenDispute, PromiseToPay, RecordContactOutcome, ResolveDispute
 from arrears.contracts import TimelineEvent
 from arrears.strategy import from_data, load_default
 from arrears.workflows.case import CollectionCase
@@ -219,4 +219,27 @@ async def test_a_dispute_within_the_validation_period_is_marked_and_verified(
         (resolved,) = of_type(events, "dispute_resolved")
         assert resolved.rule == "US.dispute_in_validation_period"
         assert extra(resolved)["within_validation_period"] is True
+        await assert_case_is_sound(handle, runner.fakes.stored_event_types)
+
+
+async def test_a_promise_made_before_the_notice_went_does_not_take_it_back(runner: CaseRunner):
+    """Opened at 22:00 Los Angeles time the notice waits for the morning; a promise that
+    night pauses collection, yet the notice the law requires still goes at 08:00."""
+    async with runner.worker():
+        today = await skip_to_local(runner, time(22))
+        handle = await runner.start(STRATEGY, due_date=today - timedelta(days=1), **US_CASE)
+        await idle(handle)
+        await handle.execute_update(
+            CollectionCase.promise_to_pay,
+            PromiseToPay(promise_id="PR-1", amount=1_000, due_date=today + timedelta(days=7)),
+        )
+        await skip_to_local(runner, time(9))
+        await idle(handle)
+        events = await timeline(handle)
+
+        (sent,) = of_type(events, "validation_notice_sent")
+        assert sent.at.astimezone(LOS_ANGELES).time() >= time(8)
+        withdrawn = of_type(events, "contact_withdrawn")
+        assert withdrawn and all(not e.step.startswith("validation_notice") for e in withdrawn)
+        assert [n.template for n in runner.fakes.notifications] == ["validation_notice"]
         await assert_case_is_sound(handle, runner.fakes.stored_event_types)
