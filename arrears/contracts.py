@@ -305,6 +305,20 @@ class ContactGateFacts(Contract):
     invalid_points: list[str] = []
 
 
+class CaseContactFacts(Contract):
+    """What a case tells the contact check (`GET /v1/cases/{loan_id}/contact-check`) at an
+    instant: the customer (by id), where they are, and why collection is paused, if it is
+    (`paused`: `dispute`, `promise`, `plan`, `hardship`, `breathing_space`). No personal
+    data."""
+
+    customer_id: str
+    jurisdiction: Jurisdiction
+    timezone: str
+    is_open: bool
+    paused: str | None = None
+    gate: ContactGateFacts
+
+
 class NotificationRequest(Contract):
     """Send one message. `idempotency_key` (case + step) makes every retry the same send.
 

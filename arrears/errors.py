@@ -146,3 +146,9 @@ class CustomerRecordsUnavailableError(CaseServiceUnavailableError):
     """The customer records (Postgres) did not answer. Safe to retry."""
 
     code = "customer_records_unavailable"
+
+
+class ContactLedgerUnavailableError(CaseServiceUnavailableError):
+    """The contact ledger (Postgres) did not answer, or none is configured. Safe to retry."""
+
+    code = "contact_ledger_unavailable"

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from arrears.api.auth import Caller, authenticate, require_role
+from arrears.api.contact_check import ContactChecker
 from arrears.api.customers import CustomerDesk
 from arrears.api.gateway import CaseGateway
 from arrears.settings import Role
@@ -22,6 +23,13 @@ async def get_customers(request: Request) -> CustomerDesk:
     return request.app.state.customers
 
 
+async def get_contact_checks(
+    request: Request, _: Annotated[CaseGateway, Depends(get_gateway)]
+) -> ContactChecker:
+    """The contact check; it asks the case service (hence its 404 and 503)."""
+    return request.app.state.contact_checks
+
+
 async def prefers_async(prefer: Annotated[str | None, Header()] = None) -> bool:
     """Whether the caller asked `Prefer: respond-async`: queue the command, answer 202."""
     return prefer is not None and "respond-async" in prefer.lower()
@@ -30,6 +38,7 @@ async def prefers_async(prefer: Annotated[str | None, Header()] = None) -> bool:
 CurrentCaller = Annotated[Caller, Depends(authenticate)]
 Gateway = Annotated[CaseGateway, Depends(get_gateway)]
 Customers = Annotated[CustomerDesk, Depends(get_customers)]
+ContactChecks = Annotated[ContactChecker, Depends(get_contact_checks)]
 RespondAsync = Annotated[bool, Depends(prefers_async)]
 
 
@@ -53,6 +62,7 @@ OPENS_DISPUTES = roles("bank", "agent", "admin")
 RESOLVES_DISPUTES = roles("bank", "admin")
 CEASES_CONTACT = roles("bank", "agent", "admin")
 RECORDS_OUTCOMES = roles("agent", "admin")
+CHECKS_CONTACT = roles("agent", "admin")
 FLAGS_VULNERABILITY = roles("agent", "admin")
 NOTES_BREATHING_SPACE = roles("bank", "admin")
 MIGRATES_STRATEGY = roles("admin")

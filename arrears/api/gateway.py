@@ -36,6 +36,7 @@ from arrears.commands import (
     StrategyMigration,
 )
 from arrears.contracts import (
+    CaseContactFacts,
     CaseOpening,
     CaseView,
     CloseCase,
@@ -229,6 +230,16 @@ class CaseGateway:
             )
             view = view.model_copy(update={"dpd": dpd})
         return view
+
+    async def get_contact_facts(self, loan_id: str, at: datetime) -> CaseContactFacts:
+        """What the case tells the contact check at `at` (UTC)."""
+        return await self._call(
+            loan_id,
+            lambda handle: handle.query(
+                CollectionCase.contact_facts, at, rpc_timeout=ANSWER_TIMEOUT
+            ),
+            READ_UNANSWERED,
+        )
 
     async def get_timeline(self, loan_id: str) -> Timeline:
         """The case's events ordered by `at` (stable), whatever order they were recorded in."""

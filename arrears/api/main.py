@@ -1,5 +1,6 @@
 """The FastAPI application."""
 
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,10 +11,22 @@ from fastapi.middleware.cors import CORSMiddleware
 from arrears import __version__, db
 from arrears.api import docs, errors, openapi
 from arrears.api.body_limit import BodyLimit
+from arrears.api.contact_check import ContactChecker
 from arrears.api.customers import CustomerDesk
 from arrears.api.gateway import CaseGateway
-from arrears.api.routes import cases, codec, commands, customers, health, ledger, payments
+from arrears.api.routes import (
+    cases,
+    codec,
+    commands,
+    contact_check,
+    customers,
+    health,
+    ledger,
+    payments,
+)
 from arrears.codec import EncryptionCodec
+from arrears.compliance.loader import profile_for
+from arrears.contact_gate import ContactGate
 from arrears.settings import Settings
 from arrears.temporal import connect, require_search_attributes
 
@@ -25,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     api_keys = settings.api_keys()
     strategy = settings.strategy()
+    house_policy = settings.house_policy()
     key_ring = settings.key_ring()
     database_url = settings.database_url.get_secret_value() if settings.database_url else None
 
@@ -38,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if pool is None:
             log.warning("DATABASE_URL is not set: openings cannot be checked against customers")
         app.state.customers = CustomerDesk(client, pool)
+        gate = ContactGate(profile_for=functools.partial(profile_for, overlay=house_policy))
+        app.state.contact_checks = ContactChecker(app.state.gateway, pool, gate)
         try:
             yield
         finally:
@@ -67,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(cases.router)
     v1.include_router(payments.router)
     v1.include_router(commands.router)
+    v1.include_router(contact_check.router)
     v1.include_router(ledger.router)
     v1.include_router(codec.router)
     v1.include_router(customers.router)

@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         CommandOutcome,
     )
     from arrears.contracts import (
+        CaseContactFacts,
         CaseOutcome,
         CaseView,
         NextAction,
@@ -43,7 +44,7 @@ with workflow.unsafe.imports_passed_through():
     from arrears.workflows.case_ids import CaseIds, checked
     from arrears.workflows.case_state import CaseStart, CaseState
     from arrears.workflows.command_handlers import REASON_DECIDES_PATH, CommandHandlers
-    from arrears.workflows.door import settle_waiting
+    from arrears.workflows.door import case_gate_facts, settle_waiting
     from arrears.workflows.effects import CaseEffects
     from arrears.workflows.foundation import FoundationSteps
     from arrears.workflows.ledger_handlers import LedgerChangeHandlers
@@ -122,6 +123,20 @@ class CollectionCase(CommandHandlers, LedgerChangeHandlers):
     @workflow.query(name="timeline")
     def timeline(self) -> Timeline:
         return Timeline(events=self._state.timeline)
+
+    @workflow.query(name="contact_facts")
+    def contact_facts(self, at: datetime) -> CaseContactFacts:
+        """What the contact check needs of the case at `at` (UTC, the asker's clock: a
+        sleeping case's own clock stands at its last step)."""
+        state = self._state
+        return CaseContactFacts(
+            customer_id=state.opening.customer.customer_id,
+            jurisdiction=state.opening.jurisdiction,
+            timezone=state.tz,
+            is_open=state.is_open,
+            paused=state.pause_reason(at) if state.is_open else None,
+            gate=case_gate_facts(state),
+        )
 
     @workflow.query(name="ids_in_use")
     def ids_in_use(self) -> PriorIds:

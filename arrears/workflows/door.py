@@ -47,8 +47,14 @@ def contact_point(channel: Channel) -> str:
 
 def gate_facts(state: CaseState, pending: PendingContact, now: datetime) -> ContactGateFacts:
     """What the contact gate is told of `pending`, from the case as it is now."""
+    purpose = "notice" if pending.notice is not None else "collection"
+    return case_gate_facts(state).model_copy(update={"purpose": purpose})
+
+
+def case_gate_facts(state: CaseState) -> ContactGateFacts:
+    """What the contact gate is told of a collection contact by the case as it is now: the
+    channels ceased, the contact points known invalid, vulnerability, Breathing Space."""
     return ContactGateFacts(
-        purpose="notice" if pending.notice is not None else "collection",
         opted_out=sorted(state.ceased_channels),
         invalid_points=sorted(state.invalid_points),
         vulnerability=state.vulnerability,

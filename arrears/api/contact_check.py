@@ -1,0 +1,97 @@
+"""The contact check: what the contact gate would answer now for a contact an agent is
+about to make, from the case's facts and the customer's ledger, reserving nothing.
+
+It asks the same gate, with the same facts and ledger, as the send does
+(`contact_gate.ContactGate.check`), so the answer is the one a send would get now; a send
+by another case of the customer may take the last slot a moment later.
+"""
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Literal
+
+import asyncpg
+
+from arrears.api.gateway import ANSWER_TIMEOUT, CaseGateway
+from arrears.compliance.facts import point_of
+from arrears.contact_gate import ContactGate
+from arrears.contracts import Channel, Contract
+from arrears.errors import CaseClosedError, ContactLedgerUnavailableError
+from arrears.fields import UtcDatetime
+
+LEDGER_DOWN = "the contact ledger did not answer; retry shortly"
+
+
+class ContactCheck(Contract):
+    """The gate's answer for a contact on `channel` to `contact_point` now.
+
+    `decision`: `allow`, `defer` (not before `until`, UTC) or `block`. `rule`: the rule
+    that decided (`gate.allow` when none stood in the way; `contact.paused_<reason>` while
+    the case itself holds collection: a dispute, a promise, a plan, hardship, Breathing
+    Space). `profile`: the layered profile's version. `checked_at`: the instant asked."""
+
+    loan_id: str
+    channel: Channel
+    contact_point: str
+    decision: Literal["allow", "defer", "block"]
+    rule: str
+    profile: str | None = None
+    until: UtcDatetime | None = None
+    detail: str | None = None
+    checked_at: UtcDatetime
+
+
+class ContactChecker:
+    """The check for the API. `pool` None: no ledger configured (no DATABASE_URL)."""
+
+    def __init__(self, gateway: CaseGateway, pool: asyncpg.Pool | None, gate: ContactGate):
+        self._gateway = gateway
+        self._pool = pool
+        self._gate = gate
+
+    async def check(
+        self, loan_id: str, channel: Channel, contact_point: str | None
+    ) -> ContactCheck:
+        """Raises `CaseNotFoundError`, `CaseClosedError` (409) or
+        `ContactLedgerUnavailableError` (503)."""
+        now = datetime.now(UTC)
+        facts = await self._gateway.get_contact_facts(loan_id, now)
+        if not facts.is_open:
+            raise CaseClosedError(loan_id)
+        point = contact_point or point_of(channel)
+        answer = {"loan_id": loan_id, "channel": channel, "contact_point": point, "checked_at": now}
+        if facts.paused is not None:
+            return ContactCheck(
+                **answer,
+                decision="block",
+                rule=f"contact.paused_{facts.paused}",
+                detail=f"collection is paused ({facts.paused.replace('_', ' ')})",
+            )
+        if self._pool is None:
+            raise ContactLedgerUnavailableError("no contact ledger is configured (DATABASE_URL)")
+        gate = facts.gate.model_copy(update={"contact_point": point})
+        try:
+            async with (
+                asyncio.timeout(ANSWER_TIMEOUT.total_seconds()),
+                self._pool.acquire() as conn,
+            ):
+                verdict = await self._gate.check(
+                    conn,
+                    customer_id=facts.customer_id,
+                    loan_id=loan_id,
+                    jurisdiction=facts.jurisdiction,
+                    timezone=facts.timezone,
+                    gate=gate,
+                    channel=channel,
+                    now=now,
+                )
+        except (OSError, TimeoutError, asyncpg.PostgresError) as error:
+            raise ContactLedgerUnavailableError(LEDGER_DOWN) from error
+        return ContactCheck(
+            **answer,
+            decision=verdict.decision,
+            rule=verdict.rule,
+            profile=verdict.profile,
+            until=verdict.until,
+            detail=verdict.detail or None,
+        )
