@@ -141,11 +141,14 @@ async def update_call_outcome(
     idempotency_key: str,
 ) -> str:
     """Set `outcome` on the newest call of the loan to `contact_point` attempted at or
-    before `at` that has none yet; with no such call, record the agent's own call under
-    `idempotency_key`, attempted at `at` (a repeat writes nothing). Returns the row's key."""
+    before `at` that has none yet, and date the attempt `at`: a call task is created before
+    the agent dials, and the call happened when its outcome says (the day a conversation
+    counts from, Regulation F 1006.14(b)(2)(i)(B)). With no such call, record the agent's
+    own call under `idempotency_key`, attempted at `at` (a repeat writes nothing). Returns
+    the row's key."""
     updated = await conn.fetchval(
         """
-        UPDATE contact_attempts SET outcome = $5
+        UPDATE contact_attempts SET outcome = $5, attempted_at = $4
         WHERE idempotency_key = (
             SELECT idempotency_key FROM contact_attempts
             WHERE customer_id = $1 AND loan_id = $2 AND contact_point = $3 AND kind = 'call'

@@ -41,7 +41,7 @@ class SimulatedLedger:
         self, customer_id: str, loan_id: str, outcome: str, point: str, at: datetime
     ) -> None:
         """An agent's call outcome at `at`: on the newest open call of the loan and contact
-        point reserved by then, or a call entry of its own."""
+        point reserved by then (dated `at` from now on), or a call entry of its own."""
         entries = self._entries[customer_id]
         result = OUTCOMES.get(outcome)
         if result is None:
@@ -55,9 +55,9 @@ class SimulatedLedger:
                 and entry.outcome is None
                 and entry.at <= at
             ):
-                entries[index] = LedgerEntry(
-                    entry.at, loan_id, entry.channel, point, "call", outcome=result
-                )
+                # The call happened when its outcome says, not when its task was made.
+                entries[index] = LedgerEntry(at, loan_id, entry.channel, point, "call", result)
+                entries.sort(key=lambda e: e.at)
                 return
         entries.append(LedgerEntry(at, loan_id, "call", point, "call", outcome=result))
         entries.sort(key=lambda e: e.at)

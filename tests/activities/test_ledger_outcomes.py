@@ -73,7 +73,8 @@ async def test_an_outcome_lands_on_the_call_it_answers_once_however_often_synced
 
     seq = len(state.timeline) - 1
     assert await calls_of(pool, state) == [
-        (f"{state.loan_id}:call:1", CALLED, "unanswered", "sent"),
+        # The call is dated when the agent made it, as its outcome says.
+        (f"{state.loan_id}:call:1", CALLED + timedelta(minutes=5), "unanswered", "sent"),
         (
             f"{state.loan_id}:outcome:1:{seq}",
             CALLED + timedelta(minutes=9),
@@ -96,7 +97,7 @@ async def test_an_outcome_recorded_before_the_call_was_made_does_not_answer_it(
     seq = len(state.timeline) - 2
     assert await calls_of(pool, state) == [
         (f"{state.loan_id}:outcome:1:{seq}", CALLED - timedelta(minutes=1), "wrong_number", "sent"),
-        (f"{state.loan_id}:call:1", CALLED, "connected", "sent"),
+        (f"{state.loan_id}:call:1", CALLED + timedelta(minutes=1), "connected", "sent"),
     ]
 
 

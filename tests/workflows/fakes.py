@@ -161,7 +161,7 @@ class FakeActivities:
             if calls:
                 entry = calls[-1]
                 self.ledger[self.ledger.index(entry)] = LedgerEntry(
-                    at=entry.at,
+                    at=event.at,
                     loan_id=entry.loan_id,
                     channel=entry.channel,
                     contact_point=entry.contact_point,
