@@ -58,7 +58,9 @@ def candidate_timezones(
             number = phonenumbers.parse(phone)
         except phonenumbers.NumberParseException:
             number = None
-        if number is not None:
+        # Only a North American number's area code says where in the US someone may be;
+        # a foreign number says nothing about the customer's US location.
+        if number is not None and number.country_code == 1:
             for zone in phone_timezones.time_zones_for_number(number):
                 if zone != "Etc/Unknown" and zone not in zones:
                     zones.append(zone)

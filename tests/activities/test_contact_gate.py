@@ -311,6 +311,8 @@ def test_the_phone_adds_zones_only_for_the_us():
         "America/Los_Angeles",
     )
     assert candidate_timezones("Asia/Shanghai", "CN", "+12127363100") == ("Asia/Shanghai",)
+    # A foreign number says nothing of where in the US the customer is.
+    assert candidate_timezones("America/New_York", "US", "+8613800138000") == ("America/New_York",)
 
 
 async def test_check_counts_reservations_of_other_loans_and_reserves_nothing(
