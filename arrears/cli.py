@@ -278,7 +278,8 @@ def simulate(
         Path | None, typer.Option(help="Strategy file (.yaml, .yml, .json); default: built in.")
     ] = None,
 ) -> None:
-    """Run a strategy on a portfolio with the real workflow, in simulated time."""
+    """Run a strategy on a portfolio with the real workflow, in simulated time; contacts
+    are gated by each jurisdiction's profile with ARREARS_PROFILES' house policy on top."""
 
     from arrears.simulation import ScenarioError, load_scenario
     from arrears.simulation.output import run_and_write
@@ -288,8 +289,13 @@ def simulate(
     try:
         portfolio = load_scenario(scenario)
         rules = load(strategy) if strategy else load_default()
-        asyncio.run(run_and_write(portfolio, rules, out=out, summary_path=summary))
-    except (ScenarioError, StrategyError) as error:
+        house_policy = Settings().house_policy()
+        asyncio.run(
+            run_and_write(
+                portfolio, rules, out=out, summary_path=summary, house_policy=house_policy
+            )
+        )
+    except (ScenarioError, StrategyError, ConfigError) as error:
         errors.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None
     except OSError as error:

@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from arrears.compliance.profile import Profile
 from arrears.simulation.delivery import Rejection
 from arrears.simulation.report import dumps_summary, summary, timeline_lines
 from arrears.simulation.runner import simulate
@@ -25,9 +26,15 @@ from arrears.strategy import Strategy
 
 
 async def run_and_write(
-    scenario: Scenario, strategy: Strategy, *, out: Path | None, summary_path: Path | None
+    scenario: Scenario,
+    strategy: Strategy,
+    *,
+    out: Path | None,
+    summary_path: Path | None,
+    house_policy: Profile | None = None,
 ) -> None:
-    """Simulate `scenario` under `strategy` and write what came of it."""
+    """Simulate `scenario` under `strategy` (contacts gated with `house_policy` over each
+    jurisdiction's profile) and write what came of it."""
     errors = Console(stderr=True, soft_wrap=True)
     progress = Progress(
         TextColumn("simulating"),
@@ -61,6 +68,7 @@ async def run_and_write(
                 on_progress=lambda days: progress.update(task, completed=int(days)),
                 on_warning=warn,
                 not_before=now,
+                house_policy=house_policy,
             )
         for rejection in result.rejections:
             warn(_describe(rejection))

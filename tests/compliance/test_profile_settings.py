@@ -87,3 +87,13 @@ def test_a_worker_refuses_a_template_the_rules_forbid_naming_it_and_the_rule(tmp
 
     assert "final_demand.zh-CN: CN.threat_to_third_parties" in str(refused.value)
     assert "reminder" not in str(refused.value)
+
+
+def test_a_simulation_refuses_a_bad_house_policy_with_exit_2(tmp_path):
+    bad = write(tmp_path, 'name: house\nversion: "1"\nvulnerability: {mode: shout}\n')
+    scenario = Path(__file__).parents[2] / "examples" / "scenario.json"
+    result = CliRunner().invoke(
+        app, ["simulate", str(scenario)], env={"ARREARS_PROFILES": str(bad)}
+    )
+    assert result.exit_code == 2, result.output
+    assert "ARREARS_PROFILES" in result.output and "vulnerability" in result.output
