@@ -79,77 +79,61 @@ class Reservation:
 
 
 @dataclass(frozen=True)
+class ContactQuestion:
+    """A contact one case proposes at `now` (UTC): the customer's, on the case's loan, in
+    the case's jurisdiction and zone (None: the customer's stored one), on `channel`, with
+    what the case tells the gate (`gate`)."""
+
+    customer_id: str
+    loan_id: str
+    jurisdiction: str
+    timezone: str | None
+    gate: ContactGateFacts
+    channel: Channel
+    now: datetime
+
+    @property
+    def contact_point(self) -> str:
+        return self.gate.contact_point or point_of(self.channel)
+
+
+@dataclass(frozen=True)
 class ContactGate:
-    """The gate with its profiles and rules; the defaults are the service's. Tests give
-    their own (a cap the stand-in profile cannot yet express)."""
+    """The gate with its profiles (the shipped ones, or with a house policy on top) and
+    rules (`arrears.compliance.decide`)."""
 
     profile_for: Callable[[str], Profile] = _profile_for
     rules: Rules = decide
 
-    async def check(
-        self,
-        conn: asyncpg.Connection,
-        *,
-        customer_id: str,
-        loan_id: str,
-        jurisdiction: str,
-        timezone: str | None,
-        gate: ContactGateFacts,
-        channel: Channel,
-        now: datetime,
-    ) -> Verdict:
-        """What the gate answers for this contact at `now` (UTC), reserving nothing. Read
-        without the lock: a send deciding meanwhile may take the last slot."""
-        return await self._verdict(
-            conn,
-            customer_id=customer_id,
-            loan_id=loan_id,
-            jurisdiction=jurisdiction,
-            timezone=timezone,
-            gate=gate,
-            channel=channel,
-            now=now,
-        )
+    async def check(self, conn: asyncpg.Connection, question: ContactQuestion) -> Verdict:
+        """What the gate answers for `question`, reserving nothing. Read without the lock:
+        a send deciding meanwhile may take the last slot."""
+        return await self._verdict(conn, question)
 
     async def reserve(
         self,
         conn: asyncpg.Connection,
+        question: ContactQuestion,
         *,
         idempotency_key: str,
-        customer_id: str,
-        loan_id: str,
-        jurisdiction: str,
-        timezone: str | None,
-        gate: ContactGateFacts,
-        channel: Channel,
         template: str,
-        now: datetime,
     ) -> Reservation:
         """Decide and write the decision, in the caller's transaction, under the customer's
         ledger lock: two cases of one customer deciding at once are served one after the
         other, the second counting the first's reservation.
 
-        allow: the row `pending` (reserved) at `now`. block: the row `blocked` (a retry
-        answers the same). defer: nothing written; a reservation this key held (a retry
-        after the window closed) is `released`. A key already decided is returned as is.
+        allow: the row `pending` (reserved) at `question.now`. block: the row `blocked` (a
+        retry answers the same). defer: nothing written; a reservation this key held (a
+        retry after the window closed) is `released`. A key already decided is returned as
+        is.
         """
-        await ledger.lock_customer(conn, customer_id=customer_id)
+        await ledger.lock_customer(conn, customer_id=question.customer_id)
         earlier = await conn.fetchrow(
             "SELECT * FROM contact_attempts WHERE idempotency_key = $1", idempotency_key
         )
         if earlier is not None and earlier["status"] not in ("pending", "released"):
             return Reservation(verdict=None, attempt=earlier)
-        verdict = await self._verdict(
-            conn,
-            customer_id=customer_id,
-            loan_id=loan_id,
-            jurisdiction=jurisdiction,
-            timezone=timezone,
-            gate=gate,
-            channel=channel,
-            now=now,
-            excluding_key=idempotency_key,
-        )
+        verdict = await self._verdict(conn, question, excluding_key=idempotency_key)
         if verdict.decision == "defer":
             released = None
             if earlier is not None and earlier["status"] == "pending":
@@ -165,14 +149,14 @@ class ContactGate:
         attempt = await ledger.put_decision(
             conn,
             idempotency_key=idempotency_key,
-            loan_id=loan_id,
-            customer_id=customer_id,
-            channel=channel,
+            loan_id=question.loan_id,
+            customer_id=question.customer_id,
+            channel=question.channel,
             template=template,
-            contact_point=gate.contact_point or point_of(channel),
-            kind="call" if channel == "call" else "message",
+            contact_point=question.contact_point,
+            kind="call" if question.channel == "call" else "message",
             status="pending" if verdict.allowed else "blocked",
-            attempted_at=now,
+            attempted_at=question.now,
             rule=verdict.rule,
             profile=verdict.profile,
             detail=None if verdict.allowed else verdict.detail or "blocked by the contact gate",
@@ -182,65 +166,39 @@ class ContactGate:
     async def _verdict(
         self,
         conn: asyncpg.Connection,
+        question: ContactQuestion,
         *,
-        customer_id: str,
-        loan_id: str,
-        jurisdiction: str,
-        timezone: str | None,
-        gate: ContactGateFacts,
-        channel: Channel,
-        now: datetime,
         excluding_key: str | None = None,
     ) -> Verdict:
-        customer = await cases.get_customer(conn, customer_id=customer_id)
+        customer = await cases.get_customer(conn, customer_id=question.customer_id)
         zones = candidate_timezones(
-            timezone or (customer.timezone if customer else None),
-            jurisdiction,
+            question.timezone or (customer.timezone if customer else None),
+            question.jurisdiction,
             customer.phone if customer else None,
         )
+        gate = question.gate
         facts = CustomerFacts(
             timezones=zones,
-            jurisdiction=jurisdiction,
+            jurisdiction=question.jurisdiction,
             vulnerability=gate.vulnerability,
             breathing_space_until=gate.breathing_space_until,
             opted_out=frozenset(gate.opted_out),
             invalid_points=frozenset(gate.invalid_points),
         )
         entries = await ledger.list_entries(
-            conn, customer_id=customer_id, since=now - LEDGER_SPAN, excluding_key=excluding_key
+            conn,
+            customer_id=question.customer_id,
+            since=question.now - LEDGER_SPAN,
+            excluding_key=excluding_key,
         )
         proposed = ProposedContact(
-            loan_id=loan_id,
-            channel=channel,
-            contact_point=gate.contact_point or point_of(channel),
+            loan_id=question.loan_id,
+            channel=question.channel,
+            contact_point=question.contact_point,
             purpose=gate.purpose,
         )
-        return self.rules(self.profile_for(jurisdiction), facts, entries, proposed, now)
-
-
-async def check(
-    conn: asyncpg.Connection,
-    *,
-    customer_id: str,
-    loan_id: str,
-    jurisdiction: str,
-    timezone: str | None,
-    gate: ContactGateFacts,
-    channel: Channel,
-    now: datetime,
-) -> Verdict:
-    """What the service's gate answers now for this contact, before an agent dials:
-    `ContactGate.check` with the service's profiles and rules."""
-    return await ContactGate().check(
-        conn,
-        customer_id=customer_id,
-        loan_id=loan_id,
-        jurisdiction=jurisdiction,
-        timezone=timezone,
-        gate=gate,
-        channel=channel,
-        now=now,
-    )
+        profile = self.profile_for(question.jurisdiction)
+        return self.rules(profile, facts, entries, proposed, question.now)
 
 
 async def record_outcomes(

@@ -13,7 +13,7 @@ import asyncpg
 from temporalio import activity
 
 from arrears.activities.messages import DEFAULT_INSTITUTION, render
-from arrears.contact_gate import ContactGate
+from arrears.contact_gate import ContactGate, ContactQuestion
 from arrears.contracts import ContactGateFacts, Customer, NotificationRequest, NotificationResult
 from arrears.records import cases, contacts
 from arrears.workflows.compliance import check_contact_time
@@ -116,17 +116,17 @@ class Notifier:
         if earlier is not None and earlier["status"] not in ("pending", "released"):
             return _stored(request, earlier)
         async with self._pool.acquire() as conn, conn.transaction():
-            reservation = await self._gate.reserve(
-                conn,
-                idempotency_key=key,
+            question = ContactQuestion(
                 customer_id=request.customer_id,
                 loan_id=request.loan_id,
                 jurisdiction=request.jurisdiction or "CN",
                 timezone=request.timezone,
                 gate=gate,
                 channel=request.channel,
-                template=request.template,
                 now=sending_instant(),
+            )
+            reservation = await self._gate.reserve(
+                conn, question, idempotency_key=key, template=request.template
             )
             customer = await cases.get_customer(conn, customer_id=request.customer_id)
         verdict, attempt = reservation.verdict, reservation.attempt

@@ -14,7 +14,7 @@ import asyncpg
 
 from arrears.api.gateway import ANSWER_TIMEOUT, CaseGateway
 from arrears.compliance.facts import point_of
-from arrears.contact_gate import ContactGate
+from arrears.contact_gate import ContactGate, ContactQuestion
 from arrears.contracts import Channel, Contract
 from arrears.errors import CaseClosedError, ContactLedgerUnavailableError
 from arrears.fields import UtcDatetime
@@ -75,8 +75,7 @@ class ContactChecker:
                 asyncio.timeout(ANSWER_TIMEOUT.total_seconds()),
                 self._pool.acquire() as conn,
             ):
-                verdict = await self._gate.check(
-                    conn,
+                question = ContactQuestion(
                     customer_id=facts.customer_id,
                     loan_id=loan_id,
                     jurisdiction=facts.jurisdiction,
@@ -85,6 +84,7 @@ class ContactChecker:
                     channel=channel,
                     now=now,
                 )
+                verdict = await self._gate.check(conn, question)
         except (OSError, TimeoutError, asyncpg.PostgresError) as error:
             raise ContactLedgerUnavailableError(LEDGER_DOWN) from error
         return ContactCheck(

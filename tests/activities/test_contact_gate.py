@@ -2,15 +2,15 @@
 cases share one ledger, decided and reserved under the customer's lock."""
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 
-from arrears import contact_gate
 from arrears.activities.notifications import Notifier, OutboxProvider
 from arrears.compliance.loader import from_data, profile_for
-from arrears.contact_gate import ContactGate, candidate_timezones
+from arrears.contact_gate import ContactGate, ContactQuestion, candidate_timezones
 from arrears.contracts import ContactGateFacts, NotificationRequest
 from arrears.records import ledger
 from arrears.workflows.case_state import CaseState
@@ -89,17 +89,17 @@ async def test_a_send_waits_for_a_reservation_held_open_and_then_counts_it(
     async with pool.acquire() as conn:
         transaction = conn.transaction()
         await transaction.start()
-        reservation = await CAPPED_GATE.reserve(
-            conn,
-            idempotency_key=request.idempotency_key,
+        question = ContactQuestion(
             customer_id=request.customer_id,
             loan_id=request.loan_id,
             jurisdiction="CN",
             timezone="Asia/Shanghai",
             gate=ContactGateFacts(),
             channel="sms",
-            template="reminder",
             now=MORNING,
+        )
+        reservation = await CAPPED_GATE.reserve(
+            conn, question, idempotency_key=request.idempotency_key, template="reminder"
         )
         assert reservation.attempt["status"] == "pending"
         other = asyncio.create_task(at_the_moment(MORNING).run(notifier.send, gated(second)))
@@ -276,27 +276,20 @@ async def test_a_us_customer_is_reached_only_in_hours_of_every_zone_they_may_be_
 
     assert result.status == "deferred"
     async with pool.acquire() as conn:
-        for zone, expected in (("America/Los_Angeles", "defer"), (None, "defer")):
-            verdict = await contact_gate.check(
-                conn,
-                customer_id=request.customer_id,
-                loan_id=request.loan_id,
-                jurisdiction="US",
-                timezone=zone,
-                gate=ContactGateFacts(),
-                channel="sms",
-                now=evening,
-            )
-            assert verdict.decision == expected
-        earlier = await contact_gate.check(
-            conn,
+        question = ContactQuestion(
             customer_id=request.customer_id,
             loan_id=request.loan_id,
             jurisdiction="US",
             timezone="America/Los_Angeles",
             gate=ContactGateFacts(),
             channel="sms",
-            now=evening - timedelta(hours=1),
+            now=evening,
+        )
+        for zone, expected in (("America/Los_Angeles", "defer"), (None, "defer")):
+            verdict = await ContactGate().check(conn, replace(question, timezone=zone))
+            assert verdict.decision == expected
+        earlier = await ContactGate().check(
+            conn, replace(question, now=evening - timedelta(hours=1))
         )
     assert earlier.allowed
 
@@ -329,13 +322,13 @@ async def test_check_counts_reservations_of_other_loans_and_reserves_nothing(
         "now": MORNING,
     }
     async with pool.acquire() as conn:
-        before = await CAPPED_GATE.check(conn, loan_id=second.loan_id, **facts)
-        again = await CAPPED_GATE.check(conn, loan_id=second.loan_id, **facts)
+        before = await CAPPED_GATE.check(conn, ContactQuestion(loan_id=second.loan_id, **facts))
+        again = await CAPPED_GATE.check(conn, ContactQuestion(loan_id=second.loan_id, **facts))
     await at_the_moment(MORNING).run(
         Notifier(pool, OutboxProvider(pool), CAPPED_GATE).send, gated(first, "call")
     )
     async with pool.acquire() as conn:
-        after = await CAPPED_GATE.check(conn, loan_id=second.loan_id, **facts)
+        after = await CAPPED_GATE.check(conn, ContactQuestion(loan_id=second.loan_id, **facts))
 
     assert (before.decision, again.decision) == ("allow", "allow")
     assert (after.decision, after.rule) == ("defer", "house.weekly_budget")
