@@ -45,10 +45,16 @@ def contact_point(channel: Channel) -> str:
     return "email" if channel == "email" else "phone"
 
 
+def pending_point(pending: PendingContact) -> str:
+    """The contact point `pending` goes to: its own (a contact person), else its channel's."""
+    return pending.contact_point or contact_point(pending.channel)
+
+
 def gate_facts(state: CaseState, pending: PendingContact, now: datetime) -> ContactGateFacts:
     """What the contact gate is told of `pending`, from the case as it is now."""
     return ContactGateFacts(
-        purpose="notice" if pending.notice is not None else "collection",
+        purpose=pending.purpose or ("notice" if pending.notice is not None else "collection"),
+        contact_point=pending.contact_point,
         opted_out=sorted(state.ceased_channels),
         invalid_points=sorted(state.invalid_points),
         vulnerability=state.vulnerability,
@@ -153,6 +159,11 @@ def withdraw(
             _drop(state, pending, now, "contact_withdrawn", rule)
 
 
+def withdraw_one(state: CaseState, pending: PendingContact, now: datetime, rule: str) -> None:
+    """Take back the waiting contact `pending`, recorded (`contact_withdrawn`)."""
+    _drop(state, pending, now, "contact_withdrawn", rule)
+
+
 def settle_waiting(state: CaseState, now: datetime) -> None:
     """Settle, without sending, every waiting contact that cannot go now: withdraw all of
     them while collection is paused (an escalation's notice is decided again when the pause
@@ -166,7 +177,7 @@ def settle_waiting(state: CaseState, now: datetime) -> None:
     if reason:
         withdraw(state, now, f"contact.paused_{reason}", keep=CASE_NOTICE_RULES)
     for pending in list(state.pending_contacts):
-        if contact_point(pending.channel) in state.invalid_points:
+        if pending_point(pending) in state.invalid_points:
             if "email" not in pending.fallback:
                 pending.fallback = [*pending.fallback, "email"]
                 if pending.channel == "call":

@@ -32,11 +32,17 @@ CONVERSATIONS = ("conversation", "refused_to_pay")
 """Outcomes in which the agent spoke with the debtor."""
 
 
-def follow_outcome(state: CaseState, command: RecordContactOutcome, now: datetime) -> None:
-    """Set in motion what `command` (just recorded) calls for."""
+def follow_outcome(
+    state: CaseState, command: RecordContactOutcome, now: datetime, *, persons: bool = False
+) -> None:
+    """Set in motion what `command` (just recorded) calls for. With `persons`
+    (`contact_persons.PATCH`), a call that reached a contact person is no conversation with
+    the debtor and says nothing of their contact points."""
     if not state.is_open:
         return
-    if command.outcome == "wrong_number":
+    if persons and command.point.startswith("person:"):
+        pass
+    elif command.outcome == "wrong_number":
         point_invalid(state, command.point, now)
     elif command.outcome in CONVERSATIONS:
         state.contact_lost = False

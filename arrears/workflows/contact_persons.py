@@ -1,0 +1,113 @@
+"""Contact persons (CN): the search for a lost debtor through someone they named.
+
+Pure: no Temporal import, no clock of its own. The workflow asks `patched(PATCH)` before
+any of this does something (only a CN case that is lost and has a contact person left).
+
+- While the debtor is lost (`CaseState.contact_lost`: wrong number, repeated no-answer, a
+  reason `lost_contact`), one `restore_contact` agent call a day waits at the door for the
+  first contact person who has not declined (`person:<ref>`, template
+  `contact_person_call`); e-mail to the debtor goes on as before. The contact gate decides
+  at the moment of sending (`compliance.persons`): a block (the debtor not yet lost by its
+  count) is recorded, and the next day's call is asked again. One step key per person per
+  customer-local day: never two restore calls to one person in a day.
+- `declined` on `person:<ref>`: the person is never contacted again
+  (`contact_person_declined`); the next one is tried.
+- A conversation with the debtor on their phone ends the search (`contact_restored`);
+  waiting restore calls are taken back.
+"""
+
+from datetime import datetime
+
+from arrears.commands import RecordContactOutcome
+from arrears.workflows import door
+from arrears.workflows.case_state import CaseState, PendingContact
+from arrears.workflows.compliance import check_contact_time
+
+PATCH = "contact-persons"
+"""The `workflow.patched` id of everything here."""
+
+JURISDICTIONS = ("CN",)
+"""Where a contact person may be contacted at all (the other profiles allow none)."""
+
+PURPOSE = "restore_contact"
+TEMPLATE = "contact_person_call"
+STEP = "restore_contact"
+PERSON = "person:"
+RULE_DECLINED = "contact.contact_person_declined"
+RULE_RESTORED = "contact.conversation"
+
+
+def next_person(state: CaseState) -> str | None:
+    """The ref of the contact person a lost CN debtor's case would call now, or None (not
+    lost, not CN, closed, or no one left who has not declined)."""
+    if not state.is_open or not state.contact_lost:
+        return None
+    if state.opening.jurisdiction not in JURISDICTIONS:
+        return None
+    return next(
+        (
+            person.ref
+            for person in state.opening.customer.contact_persons
+            if person.ref not in state.declined_persons
+        ),
+        None,
+    )
+
+
+def queue_restore(state: CaseState, ref: str, now: datetime) -> bool:
+    """Queue today's restore call to `ref` (from `next_person`), unless collection is
+    paused or one is waiting or done today already. It waits for the contact window.
+    Returns whether one was queued."""
+    if state.pause_reason(now):
+        return False
+    step_key = f"{STEP}.{ref}.{state.today(now).isoformat()}"
+    if step_key in state.contacts_done or any(p.purpose == PURPOSE for p in state.pending_contacts):
+        return False
+    window = check_contact_time(now, state.tz, state.opening.jurisdiction)
+    state.pending_contacts.append(
+        PendingContact(
+            step_key=step_key,
+            channel="call",
+            template=TEMPLATE,
+            not_before=now if window.until is None else window.until,
+            contact_point=f"{PERSON}{ref}",
+            purpose=PURPOSE,
+        )
+    )
+    return True
+
+
+def person_ref(point: str) -> str | None:
+    """The ref a `person:<ref>` contact point names, else None."""
+    return point.removeprefix(PERSON) if point.startswith(PERSON) else None
+
+
+def check_point(state: CaseState, command: RecordContactOutcome) -> str | None:
+    """Why `command` is refused (a problem naming the field), or None: a `person:<ref>`
+    point must be a contact person of the customer, and `declined` is a contact person's."""
+    ref = person_ref(command.point)
+    if ref is not None and state.opening.customer.contact_person(ref) is None:
+        return "contact_point: the customer has no contact person with this ref"
+    if command.outcome == "declined" and ref is None:
+        return "outcome: declined is a contact person's; contact_point must be person:<ref>"
+    return None
+
+
+def follow(state: CaseState, command: RecordContactOutcome, now: datetime, was_lost: bool) -> None:
+    """What an outcome (just recorded) does to the search: a person who declined is never
+    contacted again; a conversation with the debtor on their phone ends the search."""
+    ref = person_ref(command.point)
+    if command.outcome == "declined" and ref is not None:
+        if ref not in state.declined_persons:
+            state.declined_persons.add(ref)
+            state.record(now, "contact_person_declined", person=ref, rule=RULE_DECLINED)
+        _take_back(state, now, RULE_DECLINED, point=command.point)
+    elif command.outcome == "conversation" and command.point == "phone" and was_lost:
+        state.record(now, "contact_restored", point="phone", rule=RULE_RESTORED)
+        _take_back(state, now, RULE_RESTORED)
+
+
+def _take_back(state: CaseState, now: datetime, rule: str, *, point: str | None = None) -> None:
+    for pending in list(state.pending_contacts):
+        if pending.purpose == PURPOSE and (point is None or pending.contact_point == point):
+            door.withdraw_one(state, pending, now, rule)
