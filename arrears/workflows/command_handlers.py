@@ -151,8 +151,9 @@ class CommandHandlers:
         marked) only where it can change something, so cases without contact persons
         replay as before."""
         state = self._state
-        relevant = contact_persons.person_ref(command.point) is not None or (
-            state.contact_lost and contact_persons.next_person(state) is not None
+        relevant = (
+            contact_persons.person_ref(command.point) is not None
+            or contact_persons.first_person(state) is not None
         )
         return relevant and workflow.patched(contact_persons.PATCH)
 

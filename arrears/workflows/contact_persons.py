@@ -3,6 +3,8 @@
 Pure: no Temporal import, no clock of its own. The workflow asks `patched(PATCH)` before
 any of this does something (only a CN case that is lost and has a contact person left).
 
+- A wrong number on the debtor's phone counts them lost (`contact_lost`, rule
+  `contact.wrong_number`) and takes the path of `lost_contact`, as three unanswered calls do.
 - While the debtor is lost (`CaseState.contact_lost`: wrong number, repeated no-answer, a
   reason `lost_contact`), one `restore_contact` agent call a day waits at the door for the
   first contact person who has not declined (`person:<ref>`, template
@@ -40,9 +42,13 @@ RULE_RESTORED = "contact.conversation"
 def next_person(state: CaseState) -> str | None:
     """The ref of the contact person a lost CN debtor's case would call now, or None (not
     lost, not CN, closed, or no one left who has not declined)."""
-    if not state.is_open or not state.contact_lost:
-        return None
-    if state.opening.jurisdiction not in JURISDICTIONS:
+    return first_person(state) if state.contact_lost else None
+
+
+def first_person(state: CaseState) -> str | None:
+    """The ref of the first contact person of an open CN case who has not declined, lost
+    or not; None without one."""
+    if not state.is_open or state.opening.jurisdiction not in JURISDICTIONS:
         return None
     return next(
         (
