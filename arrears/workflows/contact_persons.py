@@ -18,7 +18,7 @@ any of this does something (only a CN case that is lost and has a contact person
   waiting restore calls are taken back.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 from arrears.commands import RecordContactOutcome
 from arrears.workflows import door
@@ -61,26 +61,43 @@ def first_person(state: CaseState) -> str | None:
 
 
 def queue_restore(state: CaseState, ref: str, now: datetime) -> bool:
-    """Queue today's restore call to `ref` (from `next_person`), unless collection is
-    paused or one is waiting or done today already. It waits for the contact window.
-    Returns whether one was queued."""
+    """Queue a restore call to `ref` (from `next_person`), unless collection is paused, one
+    is waiting, or one to `ref` went or was decided for the day it would go. It waits for
+    the contact window; its step is keyed by that customer-local day. Returns whether one
+    was queued."""
     if state.pause_reason(now):
         return False
-    step_key = f"{STEP}.{ref}.{state.today(now).isoformat()}"
-    if step_key in state.contacts_done or any(p.purpose == PURPOSE for p in state.pending_contacts):
+    if any(p.purpose == PURPOSE for p in state.pending_contacts):
         return False
     window = check_contact_time(now, state.tz, state.opening.jurisdiction)
+    not_before = now if window.until is None else window.until
+    day = state.today(not_before)
+    step_key = f"{STEP}.{ref}.{day.isoformat()}"
+    if step_key in state.contacts_done or _sent_on(state, ref, day):
+        return False
     state.pending_contacts.append(
         PendingContact(
             step_key=step_key,
             channel="call",
             template=TEMPLATE,
-            not_before=now if window.until is None else window.until,
+            not_before=not_before,
             contact_point=f"{PERSON}{ref}",
             purpose=PURPOSE,
         )
     )
     return True
+
+
+def _sent_on(state: CaseState, ref: str, day: date) -> bool:
+    """Whether a restore call to `ref` went on customer-local `day` (one queued for an
+    earlier day may have gone that day, after a deferral)."""
+    prefix = f"{STEP}.{ref}."
+    return any(
+        event.type == "contact_sent"
+        and str((event.model_extra or {}).get("step", "")).startswith(prefix)
+        and state.today(event.at) == day
+        for event in reversed(state.timeline)
+    )
 
 
 def person_ref(point: str) -> str | None:

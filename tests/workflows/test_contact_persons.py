@@ -3,6 +3,7 @@ declined, once a day, only to restore contact; the gate (the shipped profile, th
 fakes) decides; a conversation with the debtor ends the search; US cases never do it."""
 
 from datetime import time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
@@ -186,3 +187,24 @@ async def test_an_outcome_naming_an_unknown_person_or_declined_by_the_debtor_is_
             await outcome(handle, outcome="declined")
         assert "outcome" in str(debtor.value.cause)
         assert not of_type(await timeline(handle), "contact_outcome")
+
+
+async def test_a_debtor_lost_after_hours_has_one_restore_call_the_next_day(runner: CaseRunner):
+    """Lost after the window closed: the call waits for the morning and is keyed by that
+    day, so the morning's own turn queues no second call to the person."""
+    async with runner.worker():
+        today = await skip_to_local(runner, SHANGHAI, time(10))
+        handle = await runner.start(
+            STRATEGY, due_date=today - timedelta(days=31), contact_persons=PERSONS
+        )
+        await idle(handle)
+        await runner.env.sleep(timedelta(hours=12))  # 22:00 local: the window is closed
+        await outcome(handle, outcome="wrong_number")
+        await runner.env.sleep(timedelta(days=1))
+        events = await timeline(handle)
+
+        sent = [e for e in of_type(events, "contact_sent") if e.step.startswith("restore")]
+        tomorrow = today + timedelta(days=1)
+        assert [e.step for e in sent] == [f"restore_contact.P-1.{tomorrow.isoformat()}"]
+        assert sent[0].at.astimezone(ZoneInfo(SHANGHAI)).date() == tomorrow
+        await assert_case_is_sound(handle, runner.fakes.stored_event_types)
