@@ -3,12 +3,16 @@ the customer's record by ref, the agent's task names them by ref, the ledger row
 (`person:<ref>`), and once they declined the gate blocks them."""
 
 from datetime import timedelta
+from typing import get_args
 
 import asyncpg
 
 from arrears.activities.notifications import Notifier, OutboxProvider
+from arrears.commands import ContactResult
+from arrears.contact_gate import LEDGER_OUTCOMES
 from arrears.contracts import ContactGateFacts, NotificationRequest
 from arrears.records import cases
+from arrears.simulation.ledger import OUTCOMES
 from arrears.workflows.case_state import CaseState
 from tests.activities.test_contact_gate import MORNING, gated
 from tests.activities.test_ledger_outcomes import sync
@@ -101,3 +105,9 @@ async def test_a_person_gone_from_the_record_is_not_called(pool: asyncpg.Pool):
             "SELECT count(*) FROM agent_tasks WHERE loan_id = $1", state.loan_id
         )
     assert tasks == 0
+
+
+def test_every_call_outcome_counts_the_same_in_the_ledger_and_the_simulation():
+    assert set(LEDGER_OUTCOMES) == set(get_args(ContactResult))
+    assert OUTCOMES == LEDGER_OUTCOMES
+    assert LEDGER_OUTCOMES["declined"] == "refused"
