@@ -14,8 +14,10 @@ any of this does something (only a CN case that is lost and has a contact person
   customer-local day: never two restore calls to one person in a day.
 - `declined` on `person:<ref>`: the person is never contacted again
   (`contact_person_declined`); the next one is tried.
-- A conversation with the debtor on their phone ends the search (`contact_restored`);
-  waiting restore calls are taken back.
+- A wrong number on `person:<ref>` makes that point invalid: the next person is tried.
+- A conversation with the debtor (not with a contact person) ends the search
+  (`contact_restored`); waiting restore calls are taken back. A debtor who ceased calls
+  has no restore call made for them either.
 """
 
 from datetime import date, datetime
@@ -24,6 +26,7 @@ from arrears.commands import RecordContactOutcome
 from arrears.workflows import door
 from arrears.workflows.case_state import CaseState, PendingContact
 from arrears.workflows.compliance import check_contact_time
+from arrears.workflows.outcome_paths import CONVERSATIONS
 
 PATCH = "contact-persons"
 """The `workflow.patched` id of everything here."""
@@ -42,12 +45,14 @@ RULE_RESTORED = "contact.conversation"
 def next_person(state: CaseState) -> str | None:
     """The ref of the contact person a lost CN debtor's case would call now, or None (not
     lost, not CN, closed, or no one left who has not declined)."""
-    return first_person(state) if state.contact_lost else None
+    if not state.contact_lost or "call" in state.ceased_channels:
+        return None
+    return first_person(state)
 
 
 def first_person(state: CaseState) -> str | None:
-    """The ref of the first contact person of an open CN case who has not declined, lost
-    or not; None without one."""
+    """The ref of the first contact person of an open CN case who has not declined and
+    whose number is not known wrong, lost or not; None without one."""
     if not state.is_open or state.opening.jurisdiction not in JURISDICTIONS:
         return None
     return next(
@@ -55,6 +60,7 @@ def first_person(state: CaseState) -> str | None:
             person.ref
             for person in state.opening.customer.contact_persons
             if person.ref not in state.declined_persons
+            and f"{PERSON}{person.ref}" not in state.invalid_points
         ),
         None,
     )
@@ -118,15 +124,15 @@ def check_point(state: CaseState, command: RecordContactOutcome) -> str | None:
 
 def follow(state: CaseState, command: RecordContactOutcome, now: datetime, was_lost: bool) -> None:
     """What an outcome (just recorded) does to the search: a person who declined is never
-    contacted again; a conversation with the debtor on their phone ends the search."""
+    contacted again; a conversation with the debtor ends the search."""
     ref = person_ref(command.point)
     if command.outcome == "declined" and ref is not None:
         if ref not in state.declined_persons:
             state.declined_persons.add(ref)
             state.record(now, "contact_person_declined", person=ref, rule=RULE_DECLINED)
         _take_back(state, now, RULE_DECLINED, point=command.point)
-    elif command.outcome == "conversation" and command.point == "phone" and was_lost:
-        state.record(now, "contact_restored", point="phone", rule=RULE_RESTORED)
+    elif command.outcome in CONVERSATIONS and ref is None and was_lost:
+        state.record(now, "contact_restored", point=command.point, rule=RULE_RESTORED)
         _take_back(state, now, RULE_RESTORED)
 
 

@@ -178,7 +178,8 @@ def settle_waiting(state: CaseState, now: datetime) -> None:
         withdraw(state, now, f"contact.paused_{reason}", keep=CASE_NOTICE_RULES)
     for pending in list(state.pending_contacts):
         if pending_point(pending) in state.invalid_points:
-            if "email" not in pending.fallback:
+            # A contact person's call never turns into a message to the debtor.
+            if pending.contact_point is None and "email" not in pending.fallback:
                 pending.fallback = [*pending.fallback, "email"]
                 if pending.channel == "call":
                     pending.template = CADENCE_TEMPLATES.get(state.stage, "collection_notice")

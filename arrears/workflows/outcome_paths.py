@@ -37,11 +37,11 @@ def follow_outcome(
 ) -> None:
     """Set in motion what `command` (just recorded) calls for. With `persons`
     (`contact_persons.PATCH`, a CN case with a contact person to ask), a call that reached a
-    contact person is no conversation with the debtor and says nothing of their contact
-    points, and a wrong number on the phone counts the debtor lost."""
+    contact person is no conversation with the debtor (a wrong number makes its point
+    invalid, as any), and a wrong number on the phone counts the debtor lost."""
     if not state.is_open:
         return
-    if persons and command.point.startswith("person:"):
+    if persons and command.point.startswith("person:") and command.outcome != "wrong_number":
         pass
     elif command.outcome == "wrong_number":
         point_invalid(state, command.point, now)

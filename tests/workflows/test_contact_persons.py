@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
-from arrears.commands import RecordContactOutcome
+from arrears.commands import CeaseContact, RecordContactOutcome
 from arrears.contracts import NotificationRequest
 from arrears.strategy import load_default
 from arrears.workflows.case import CollectionCase
@@ -208,3 +208,47 @@ async def test_a_debtor_lost_after_hours_has_one_restore_call_the_next_day(runne
         assert [e.step for e in sent] == [f"restore_contact.P-1.{tomorrow.isoformat()}"]
         assert sent[0].at.astimezone(ZoneInfo(SHANGHAI)).date() == tomorrow
         await assert_case_is_sound(handle, runner.fakes.stored_event_types)
+
+
+async def test_a_contact_persons_wrong_number_moves_to_the_next_and_mails_nobody(
+    runner: CaseRunner,
+):
+    async with runner.worker():
+        today = await skip_to_local(runner, SHANGHAI, time(10))
+        handle = await runner.start(
+            STRATEGY, due_date=today - timedelta(days=31), contact_persons=PERSONS
+        )
+        await idle(handle)
+        await outcome(handle, outcome="wrong_number")
+        await runner.env.sleep(timedelta(hours=2))
+        await outcome(handle, outcome="wrong_number", contact_point="person:P-1")
+        await runner.env.sleep(timedelta(days=2))
+        events = await timeline(handle)
+
+        points = [r.gate.contact_point for r in restore_calls(runner.fakes.notifications)]
+        assert points[0] == "person:P-1" and set(points[1:]) == {"person:P-2"}
+        assert len(points) >= 2
+        invalid = [e.point for e in of_type(events, "contact_point_invalid")]
+        assert invalid == ["phone", "person:P-1"]
+        assert not [
+            r
+            for r in runner.fakes.notifications
+            if ".P-1." in r.idempotency_key[:-1] and r.channel == "email"
+        ]
+        assert not [e for e in events if e.type == "contact_restored"]
+        await assert_case_is_sound(handle, runner.fakes.stored_event_types)
+
+
+async def test_a_debtor_who_ceased_calls_has_no_restore_call(runner: CaseRunner):
+    async with runner.worker():
+        today = await skip_to_local(runner, SHANGHAI, time(10))
+        handle = await runner.start(
+            STRATEGY, due_date=today - timedelta(days=31), contact_persons=PERSONS
+        )
+        await idle(handle)
+        await handle.execute_update(CollectionCase.cease_contact, CeaseContact(channels=["call"]))
+        await outcome(handle, outcome="wrong_number")
+        await runner.env.sleep(timedelta(days=2))
+
+        assert restore_calls(runner.fakes.notifications) == []
+        assert of_type(await timeline(handle), "contact_lost")
