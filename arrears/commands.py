@@ -14,7 +14,9 @@ from arrears.fields import MinorUnits, NonNegativeMinorUnits, OpaqueRef
 from arrears.strategy import Strategy
 from arrears.strategy.model import VERSION_PATTERN, DelinquencyReason
 
-ContactResult = Literal["conversation", "no_answer", "wrong_number", "refused_to_pay"]
+ContactResult = Literal["conversation", "no_answer", "wrong_number", "refused_to_pay", "declined"]
+"""`declined`: a contact person (`person:<ref>`) refuses to help or asks not to be called
+again; they are never contacted again."""
 HardshipReason = Literal[
     "unemployment", "illness", "bereavement", "natural_disaster", "income_drop", "other"
 ]

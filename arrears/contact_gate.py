@@ -35,9 +35,11 @@ LEDGER_OUTCOMES = {
     "refused_to_pay": "connected",
     "no_answer": "unanswered",
     "wrong_number": "wrong_number",
+    "declined": "refused",
 }
 """An agent's recorded result of a call (`contact_outcome`) as the ledger counts it: a
-refusal to pay was still a conversation."""
+refusal to pay was still a conversation; a contact person who declined has `refused`, and
+the gate never lets them be contacted again (`compliance.persons`)."""
 
 
 def _profile_for(jurisdiction: str) -> Profile:

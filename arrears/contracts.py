@@ -5,9 +5,17 @@ and the pydantic data converter carries these models through Temporal unchanged.
 """
 
 from datetime import date, datetime
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    model_serializer,
+    model_validator,
+)
 
 from arrears.fields import (
     CurrencyCode,
@@ -37,6 +45,43 @@ class Contract(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+ContactRelation = Literal[
+    "spouse", "parent", "child", "sibling", "relative", "friend", "colleague", "other"
+]
+MAX_CONTACT_PERSONS = 5
+"""The most contact persons a customer may name."""
+PhoneNumber = Annotated[str, Field(pattern=r"^\+[1-9]\d{6,14}$", examples=["+8613800138000"])]
+"""A phone number in E.164."""
+
+
+class ContactPerson(Contract):
+    """Someone the debtor named, contacted only to restore contact with the debtor (CN;
+    `compliance.persons`). Personal data, stored with the customer. `ref`: the bank's
+    reference for the person (no personal data); it names them on every contact point
+    (`person:<ref>`), ledger row and timeline event."""
+
+    ref: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+        max_length=64,
+        description="The bank's reference for the person: letters, digits and . _ - only.",
+    )
+    relation: ContactRelation
+    phone: PhoneNumber
+    name: PersonName | None = Field(default=None, min_length=1, max_length=200)
+
+
+def _refs_unique(persons: list[ContactPerson]) -> list[ContactPerson]:
+    refs = [p.ref for p in persons]
+    if len(set(refs)) != len(refs):
+        raise ValueError("each contact person's ref may appear once")
+    return persons
+
+
+ContactPersons = Annotated[
+    list[ContactPerson], Field(max_length=MAX_CONTACT_PERSONS), AfterValidator(_refs_unique)
+]
+
+
 class Customer(Contract):
     """The debtor. Personal data: it travels only encrypted and is stored in Postgres.
 
@@ -53,6 +98,24 @@ class Customer(Contract):
     email: EmailAddress | None = None
     timezone: TimeZoneName
     language: LanguageTag | None = None
+    contact_persons: ContactPersons = Field(
+        default_factory=list,
+        description="People the debtor named, contacted only to restore contact (CN), at "
+        f"most {MAX_CONTACT_PERSONS}, each `ref` once.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_no_persons(self, handler):
+        # A customer without contact persons is written as before the field existed, so
+        # an Idempotency-Key's request digest and recorded payloads stay the same.
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("contact_persons"):
+            data.pop("contact_persons", None)
+        return data
+
+    def contact_person(self, ref: str) -> ContactPerson | None:
+        """The contact person named `ref`, or None."""
+        return next((p for p in self.contact_persons if p.ref == ref), None)
 
 
 DEFAULT_LANGUAGES: dict[str, str] = {"CN": "zh-CN", "US": "en-US", "UK": "en-GB", "EU": "en"}

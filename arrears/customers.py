@@ -12,9 +12,16 @@ from pydantic import Field, create_model
 from arrears.contracts import Contract, Customer
 from arrears.fields import OpaqueRef
 
-FactName = Literal["name", "phone", "email", "timezone", "language"]
+FactName = Literal["name", "phone", "email", "timezone", "language", "contact_persons"]
 
-CONTACT_FACTS: tuple[FactName, ...] = ("name", "phone", "email", "timezone", "language")
+CONTACT_FACTS: tuple[FactName, ...] = (
+    "name",
+    "phone",
+    "email",
+    "timezone",
+    "language",
+    "contact_persons",
+)
 """The facts that belong to the customer, whatever loan they owe on, in a stable order."""
 
 UPDATE_CUSTOMER_SIGNAL = "update_customer"

@@ -39,6 +39,7 @@ def case_body(
     timezone: str = "Asia/Shanghai",
     jurisdiction: str = "CN",
     currency: str = "CNY",
+    contact_persons: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A `POST /v1/cases` body; also the workflow's input once validated."""
     return {
@@ -50,6 +51,7 @@ def case_body(
             "email": email,
             "timezone": timezone,
             "language": "zh-CN",
+            **({"contact_persons": contact_persons} if contact_persons is not None else {}),
         },
         "jurisdiction": jurisdiction,
         "currency": currency,

@@ -17,6 +17,7 @@ from arrears.contact_gate import ContactGate, ContactQuestion
 from arrears.contracts import ContactGateFacts, Customer, NotificationRequest, NotificationResult
 from arrears.records import cases, contacts
 from arrears.workflows.compliance import check_contact_time
+from arrears.workflows.contact_persons import person_ref
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,11 @@ class Notifier:
         """Hand over a reserved (`pending`) attempt and mark it done."""
         key = request.idempotency_key
         if request.channel == "call":
+            point = request.gate.contact_point if request.gate is not None else None
+            person = person_ref(point) if point else None
+            if person is not None and (customer is None or customer.contact_person(person) is None):
+                # Gone from the customer's facts since the case asked: nobody to call.
+                return await self._finish(request, "skipped", "no such contact person on file")
             # A call is made by an agent: the task is the delivery, under the same key.
             async with self._pool.acquire() as conn:
                 await contacts.create_agent_task(
@@ -159,6 +165,7 @@ class Notifier:
                     loan_id=request.loan_id,
                     customer_id=request.customer_id,
                     kind=request.template,
+                    contact_point=point if person is not None else None,
                 )
             return await self._finish(request, "sent", "agent call task created")
         address = None

@@ -13,7 +13,7 @@ async def get_customer(conn: asyncpg.Connection, *, customer_id: str) -> Custome
     under looser rules (a name without a letter) still reads, or every message to its
     customer would fail for ever. None if absent."""
     row = await conn.fetchrow(
-        "SELECT customer_id, name, phone, email, timezone, language"
+        "SELECT customer_id, name, phone, email, timezone, language, contact_persons"
         " FROM customers WHERE customer_id = $1",
         customer_id,
     )

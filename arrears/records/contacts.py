@@ -75,15 +75,24 @@ async def list_attempts(conn: asyncpg.Connection, *, loan_id: str) -> list[async
 
 
 async def create_agent_task(
-    conn: asyncpg.Connection, *, idempotency_key: str, loan_id: str, customer_id: str, kind: str
+    conn: asyncpg.Connection,
+    *,
+    idempotency_key: str,
+    loan_id: str,
+    customer_id: str,
+    kind: str,
+    contact_point: str | None = None,
 ) -> None:
+    """An agent's call task (once per key). `contact_point`: `person:<ref>` for a call to a
+    contact person (whose phone the agent reads with the customer), None for the debtor's."""
     await conn.execute(
         """
-        INSERT INTO agent_tasks (idempotency_key, loan_id, customer_id, kind)
-        VALUES ($1, $2, $3, $4) ON CONFLICT (idempotency_key) DO NOTHING
+        INSERT INTO agent_tasks (idempotency_key, loan_id, customer_id, kind, contact_point)
+        VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING
         """,
         idempotency_key,
         loan_id,
         customer_id,
         kind,
+        contact_point,
     )

@@ -5,7 +5,7 @@ import asyncpg
 from arrears.contracts import Customer
 from arrears.fields import RECORDED
 
-_COLUMNS = "customer_id, name, phone, email, timezone, language"
+_COLUMNS = "customer_id, name, phone, email, timezone, language, contact_persons"
 
 
 async def create_customer_if_absent(conn: asyncpg.Connection, *, customer: Customer) -> bool:
@@ -13,7 +13,7 @@ async def create_customer_if_absent(conn: asyncpg.Connection, *, customer: Custo
     (facts change through `update_customer` only). Returns whether a row was inserted."""
     status = await conn.execute(
         f"""
-        INSERT INTO customers ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)
+        INSERT INTO customers ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
         ON CONFLICT (customer_id) DO NOTHING
         """,
         *_values(customer),
@@ -43,7 +43,7 @@ async def update_customer(conn: asyncpg.Connection, *, customer: Customer) -> No
     await conn.execute(
         """
         UPDATE customers SET name = $2, phone = $3, email = $4, timezone = $5, language = $6,
-                             updated_at = now()
+                             contact_persons = $7, updated_at = now()
         WHERE customer_id = $1
         """,
         *_values(customer),
@@ -92,6 +92,7 @@ def _values(customer: Customer) -> tuple:
         customer.email,
         customer.timezone,
         customer.language,
+        [person.model_dump() for person in customer.contact_persons],
     )
 
 
@@ -104,7 +105,7 @@ def stored(row: asyncpg.Record | dict) -> Customer:
 
 _CLAIM = f"""
     WITH inserted AS (
-        INSERT INTO customers ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)
+        INSERT INTO customers ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
         ON CONFLICT (customer_id) DO NOTHING
         RETURNING {_COLUMNS}
     )

@@ -19,8 +19,10 @@ OUTCOMES: dict[str, Outcome] = {
     "refused_to_pay": "connected",
     "no_answer": "unanswered",
     "wrong_number": "wrong_number",
+    "declined": "refused",
 }
-"""The ledger's outcome for each call outcome an agent records."""
+"""The ledger's outcome for each call outcome an agent records (as `contact_gate.
+LEDGER_OUTCOMES`): a contact person who declined has refused."""
 
 
 class SimulatedLedger:

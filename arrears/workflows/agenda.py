@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from arrears import strategy as rules
+from arrears.workflows import contact_persons
 from arrears.workflows.calendar import start_of_local_day
 from arrears.workflows.case_state import CaseState
 from arrears.workflows.compliance import check_contact_time
@@ -72,6 +73,11 @@ def next_due(state: CaseState, now: datetime) -> Due:
     contact_day = _next_contact_day(state, now, today)
     if contact_day is not None:
         candidates.append(_contact_window_opens(state, contact_day))
+    if contact_persons.next_person(state) is not None and not state.pause_reason(now):
+        # A lost CN debtor with a contact person left: tomorrow's restore call is asked
+        # for (only cases with contact persons, all under `contact_persons.PATCH`).
+        tomorrow = _contact_window_opens(state, today + timedelta(days=1))
+        candidates.append(Due(tomorrow.at, "restore_contact"))
     if not candidates:
         return Due(start_of_local_day(today, state.tz) + LONGEST_SLEEP, "review")
     return min(candidates, key=lambda due: due.at)

@@ -19,6 +19,7 @@ from arrears.contracts import (
     CaseView,
     Channel,
     ClosedReason,
+    ContactPurpose,
     Dispute,
     NextAction,
     Payment,
@@ -64,6 +65,11 @@ class PendingContact(BaseModel):
     deferred: bool = False
     fallback: list[Channel] = Field(default_factory=list)
     notice: str | None = None
+    contact_point: str | None = None
+    """The point it goes to: `person:<ref>` for a contact person; None for the channel's own
+    (SMS and calls: the debtor's phone)."""
+    purpose: ContactPurpose | None = None
+    """What the gate is told it is for; None: `notice` for a notice, else `collection`."""
 
 
 class CaseState(CaseCommands, BaseModel):
@@ -104,6 +110,9 @@ class CaseState(CaseCommands, BaseModel):
     contact_lost: bool = False
     """The debtor cannot be reached on the phone (three unanswered calls in a row, or a
     reason `lost_contact`) since the last conversation."""
+    declined_persons: set[str] = Field(default_factory=set)
+    """Refs of contact persons who declined to help or asked not to be called: never
+    contacted again (`contact_persons`)."""
     refused: bool = False
     contacts_done: set[str] = Field(default_factory=set)
     pending_contacts: list[PendingContact] = Field(default_factory=list)

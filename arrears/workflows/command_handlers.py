@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
         StampedVulnerability,
         StampedVulnerabilityCleared,
     )
+    from arrears.workflows import contact_persons
     from arrears.workflows.case_commands import CommandRejected
     from arrears.workflows.customer_follow import follow_customer
     from arrears.workflows.dispute_outcomes import check_terms
@@ -128,6 +129,8 @@ class CommandHandlers:
 
     def _record_outcome(self, command: StampedOutcome, now: datetime) -> bool:
         state = self._state
+        was_lost = state.contact_lost
+        persons = self._persons_apply(command)
         accepted = state.record_outcome(command, now)
         # Asked here too: an outcome may reach a new case before its run loop has asked.
         # Cases on the foundation ladder (no strategy) have no paths to take.
@@ -138,12 +141,31 @@ class CommandHandlers:
         ):
             state.reasons_decide = True
         if state.reasons_decide:
-            follow_outcome(state, command, now)
+            follow_outcome(state, command, now, persons=persons)
+        if persons:
+            contact_persons.follow(state, command, now, was_lost)
         return accepted
+
+    def _persons_apply(self, command: StampedOutcome) -> bool:
+        """Whether the outcome takes the contact persons' path: asked (and the patch
+        marked) only where it can change something, so cases without contact persons
+        replay as before."""
+        state = self._state
+        relevant = (
+            contact_persons.person_ref(command.point) is not None
+            or contact_persons.first_person(state) is not None
+        )
+        return relevant and workflow.patched(contact_persons.PATCH)
 
     @record_contact_outcome.validator
     def _validate_outcome(self, command: StampedOutcome) -> None:
-        self._ids.validate(command, self._state.check_outcome, command)
+        self._ids.validate(command, self._check_outcome, command)
+
+    def _check_outcome(self, command: StampedOutcome) -> None:
+        self._state.check_outcome(command)
+        problem = contact_persons.check_point(self._state, command)
+        if problem is not None:
+            raise CommandRejected("UnknownContactPoint", problem)
 
     @workflow.update(name="flag_vulnerability")
     def flag_vulnerability(self, command: StampedVulnerability) -> KeyedOutcome:

@@ -45,10 +45,17 @@ def contact_point(channel: Channel) -> str:
     return "email" if channel == "email" else "phone"
 
 
+def pending_point(pending: PendingContact) -> str:
+    """The contact point `pending` goes to: its own (a contact person), else its channel's."""
+    return pending.contact_point or contact_point(pending.channel)
+
+
 def gate_facts(state: CaseState, pending: PendingContact, now: datetime) -> ContactGateFacts:
     """What the contact gate is told of `pending`, from the case as it is now."""
-    purpose = "notice" if pending.notice is not None else "collection"
-    return case_gate_facts(state).model_copy(update={"purpose": purpose})
+    purpose = pending.purpose or ("notice" if pending.notice is not None else "collection")
+    return case_gate_facts(state).model_copy(
+        update={"purpose": purpose, "contact_point": pending.contact_point}
+    )
 
 
 def case_gate_facts(state: CaseState) -> ContactGateFacts:
@@ -159,6 +166,11 @@ def withdraw(
             _drop(state, pending, now, "contact_withdrawn", rule)
 
 
+def withdraw_one(state: CaseState, pending: PendingContact, now: datetime, rule: str) -> None:
+    """Take back the waiting contact `pending`, recorded (`contact_withdrawn`)."""
+    _drop(state, pending, now, "contact_withdrawn", rule)
+
+
 def settle_waiting(state: CaseState, now: datetime) -> None:
     """Settle, without sending, every waiting contact that cannot go now: withdraw all of
     them while collection is paused (an escalation's notice is decided again when the pause
@@ -172,8 +184,9 @@ def settle_waiting(state: CaseState, now: datetime) -> None:
     if reason:
         withdraw(state, now, f"contact.paused_{reason}", keep=CASE_NOTICE_RULES)
     for pending in list(state.pending_contacts):
-        if contact_point(pending.channel) in state.invalid_points:
-            if "email" not in pending.fallback:
+        if pending_point(pending) in state.invalid_points:
+            # A contact person's call never turns into a message to the debtor.
+            if pending.contact_point is None and "email" not in pending.fallback:
                 pending.fallback = [*pending.fallback, "email"]
                 if pending.channel == "call":
                     pending.template = CADENCE_TEMPLATES.get(state.stage, "collection_notice")

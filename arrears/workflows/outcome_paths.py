@@ -32,12 +32,23 @@ CONVERSATIONS = ("conversation", "refused_to_pay")
 """Outcomes in which the agent spoke with the debtor."""
 
 
-def follow_outcome(state: CaseState, command: RecordContactOutcome, now: datetime) -> None:
-    """Set in motion what `command` (just recorded) calls for."""
+def follow_outcome(
+    state: CaseState, command: RecordContactOutcome, now: datetime, *, persons: bool = False
+) -> None:
+    """Set in motion what `command` (just recorded) calls for. With `persons`
+    (`contact_persons.PATCH`, a CN case with a contact person to ask), a call that reached a
+    contact person is no conversation with the debtor (a wrong number makes its point
+    invalid, as any), and a wrong number on the phone counts the debtor lost."""
     if not state.is_open:
         return
-    if command.outcome == "wrong_number":
+    if persons and command.point.startswith("person:") and command.outcome != "wrong_number":
+        pass
+    elif command.outcome == "wrong_number":
         point_invalid(state, command.point, now)
+        if persons and command.point == "phone" and not state.contact_lost:
+            # With someone to ask (`contact_persons`): the debtor is lost on the phone.
+            state.record(now, "contact_lost", point="phone", rule="contact.wrong_number")
+            take_path(state, "lost_contact", now)
     elif command.outcome in CONVERSATIONS:
         state.contact_lost = False
     elif (

@@ -11,7 +11,7 @@ from datetime import datetime
 from temporalio import workflow
 
 from arrears.contracts import NextAction
-from arrears.workflows import door, validation_notice
+from arrears.workflows import contact_persons, door, validation_notice
 from arrears.workflows.case_state import CaseState
 from arrears.workflows.compliance import check_contact_time
 from arrears.workflows.effects import CaseEffects
@@ -46,6 +46,10 @@ class StrategyTurns:
         if not state.is_open:  # written off just now
             return False
         door.queue_cadence(state, now)
+        person = contact_persons.next_person(state)
+        if person is not None and workflow.patched(contact_persons.PATCH):
+            # After the cadence: the debtor's own points (e-mail goes on) are tried first.
+            contact_persons.queue_restore(state, person, now)
         door.settle_waiting(state, now)
         pending = validation_notice.next_contact(state, now)
         if pending is None:

@@ -359,6 +359,40 @@ async def gate_wrong_number_and_reasons(env, start) -> None:
     await handle.terminate("recorded")
 
 
+async def persons_restore_contact(env, start) -> None:
+    """Patch "contact-persons": three unanswered calls mark a CN debtor lost; the restore
+    call to the first contact person is blocked that day (the gate counts them lost from
+    the next) and goes the next; that person declines, the next is called; a conversation
+    with the debtor ends the search; a wrong number later marks them lost again."""
+    persons = [
+        {"ref": "P-1", "relation": "spouse", "phone": "+8613900000001", "name": "李四"},
+        {"ref": "P-2", "relation": "friend", "phone": "+8613900000002"},
+    ]
+    await _skip_to_local(env, time(10))
+    today = await _local_today(env)
+    handle = await start(STRATEGY, due_date=today - timedelta(days=31), contact_persons=persons)
+    await env.sleep(timedelta(hours=1))
+    for result in ("no_answer", "no_answer", "no_answer"):
+        await handle.execute_update(
+            CollectionCase.record_contact_outcome, RecordContactOutcome(outcome=result)
+        )
+    await env.sleep(timedelta(days=1))
+    await handle.execute_update(
+        CollectionCase.record_contact_outcome,
+        RecordContactOutcome(outcome="declined", contact_point="person:P-1"),
+    )
+    await env.sleep(timedelta(days=2))
+    await handle.execute_update(
+        CollectionCase.record_contact_outcome, RecordContactOutcome(outcome="conversation")
+    )
+    await env.sleep(timedelta(days=2))
+    await handle.execute_update(
+        CollectionCase.record_contact_outcome, RecordContactOutcome(outcome="wrong_number")
+    )
+    await env.sleep(timedelta(days=2))
+    await handle.terminate("recorded")
+
+
 async def gate_breathing_space(env, start) -> None:
     """Patch "contact-gate": a UK case under a standard Breathing Space pauses for 60 days
     (contacts withdrawn, escalations held), then collection resumes."""
@@ -389,6 +423,8 @@ SCENARIOS: dict[str, Scenario] = {
     # "contact-gate", "reason-decides-path").
     "gate_wrong_number_and_reasons": gate_wrong_number_and_reasons,
     "gate_breathing_space": gate_breathing_space,
+    # Recorded once CN cases called contact persons (patch "contact-persons").
+    "persons_restore_contact": persons_restore_contact,
     # Recorded once US cases followed Regulation F (patch "us-validation-notice").
     "us_validation_notice_then_held_report": us_validation_notice_then_held_report,
     # Recorded once ids meant one thing (patch "ids-mean-one-thing").

@@ -151,13 +151,21 @@ class FakeActivities:
         return verdict
 
     def _note_outcomes(self, sync: CaseSync) -> None:
-        """A call outcome the case recorded belongs to its last call without one."""
+        """A call outcome the case recorded belongs to its contact point's last call
+        without one; with none, it is the agent's own call, at the outcome's time (as
+        `records.ledger.update_call_outcome` does)."""
         for recorded in sync.events:
             event = recorded.event
             if event.type != "contact_outcome":
                 continue
             extra = event.model_extra or {}
-            calls = [e for e in self.ledger if e.kind == "call" and e.outcome is None]
+            point = extra.get("contact_point") or "phone"
+            outcome = LEDGER_OUTCOMES[extra["outcome"]]
+            calls = [
+                e
+                for e in self.ledger
+                if e.kind == "call" and e.outcome is None and e.contact_point == point
+            ]
             if calls:
                 entry = calls[-1]
                 self.ledger[self.ledger.index(entry)] = LedgerEntry(
@@ -166,7 +174,18 @@ class FakeActivities:
                     channel=entry.channel,
                     contact_point=entry.contact_point,
                     kind=entry.kind,
-                    outcome=LEDGER_OUTCOMES[extra["outcome"]],
+                    outcome=outcome,
+                )
+            else:
+                self.ledger.append(
+                    LedgerEntry(
+                        at=event.at,
+                        loan_id=sync.view.loan_id,
+                        channel="call",
+                        contact_point=point,
+                        kind="call",
+                        outcome=outcome,
+                    )
                 )
 
     @activity.defn(name="hand_off_escalation")
