@@ -69,7 +69,9 @@ class ContactChecker:
             )
         if self._pool is None:
             raise ContactLedgerUnavailableError("no contact ledger is configured (DATABASE_URL)")
-        gate = facts.gate.model_copy(update={"contact_point": point})
+        # A contact person is called only to restore contact with the debtor.
+        purpose = "restore_contact" if point.startswith("person:") else "collection"
+        gate = facts.gate.model_copy(update={"contact_point": point, "purpose": purpose})
         try:
             async with (
                 asyncio.timeout(ANSWER_TIMEOUT.total_seconds()),

@@ -170,3 +170,15 @@ async def test_a_bad_question_is_422_naming_the_parameter(api, params, field):
 async def test_only_agents_and_admins_check(api, role):
     loan_id = await open_case(api, timezone=daytime())
     assert (await check(api, loan_id, role, channel="sms")).status_code == 403
+
+
+async def test_a_contact_person_may_be_called_only_once_the_debtor_is_lost(api):
+    person = {"ref": "P-1", "relation": "sibling", "phone": "+8613900139000"}
+    loan_id = await open_case(api, timezone=daytime(), contact_persons=[person])
+    found = await answer(api, loan_id, channel="call", contact_point="person:P-1")
+    assert (found["decision"], found["rule"]) == ("block", "CN.contact_person_not_lost")
+
+    wrong = await command(api, loan_id, "contact-outcomes", {"outcome": "wrong_number"})
+    assert wrong.status_code == 200, wrong.text
+    found = await answer(api, loan_id, channel="call", contact_point="person:P-1")
+    assert (found["decision"], found["rule"]) == ("allow", "gate.allow")
