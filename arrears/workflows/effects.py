@@ -42,6 +42,12 @@ class CaseEffects:
         state = self._state
         return bool(state.unsynced_payments) or state.synced_events < len(state.timeline)
 
+    def has_unsynced_outcomes(self) -> bool:
+        """Whether an agent's call outcome the case recorded has not reached PostgreSQL,
+        where the contact gate counts it."""
+        state = self._state
+        return any(e.type == "contact_outcome" for e in state.timeline[state.synced_events :])
+
     async def sync(self) -> None:
         """Write everything new about the case to Postgres in one idempotent activity."""
         state = self._state

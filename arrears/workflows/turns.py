@@ -55,10 +55,11 @@ class StrategyTurns:
         if pending is None:
             return False
         state.next_action = NextAction(kind=f"contact_{pending.channel}", at=now)
-        if state.contact_gate and self._effects.has_unsynced():
-            # The gate reads the customer's ledger in PostgreSQL: what the case recorded
-            # (an agent's call outcome, the last send) must be there before it is asked.
-            # Nothing decided here outlives the sync: the next step decides again.
+        if state.contact_gate and self._effects.has_unsynced_outcomes():
+            # The gate reads the customer's ledger in PostgreSQL, where an agent's call
+            # outcome the case recorded lands when the case syncs (its own sends are there
+            # already: the send reserves them). Nothing decided here outlives the sync:
+            # the next step decides again.
             await self._effects.sync()
             return True
         window = check_contact_time(now, state.tz, state.opening.jurisdiction)

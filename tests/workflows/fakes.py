@@ -47,6 +47,8 @@ class FakeActivities:
     ledger_keys: set[str] = field(default_factory=set)
     """The keys of the sends in `ledger`: a retried send is one contact, as in PostgreSQL."""
     verdicts: list[Verdict] = field(default_factory=list)
+    journal: list[str] = field(default_factory=list)
+    """Syncs and sends in the order they came: `sync <event types>`, `send <key>`."""
     """What the gate answered each gated request, in order."""
     gate_before: Callable[[NotificationRequest, datetime], Verdict | None] | None = None
     """A rule of the test's own, asked before the profile's: a verdict from it stands."""
@@ -59,6 +61,7 @@ class FakeActivities:
     @activity.defn(name="sync_case")
     async def sync_case(self, sync: CaseSync) -> Customer | None:
         self.syncs.append(sync)
+        self.journal.append("sync " + " ".join(e.event.type for e in sync.events))
         self._note_outcomes(sync)
         stored = self.stored_customer
         if sync.customer is None or stored is None or stored == sync.customer:
@@ -92,6 +95,7 @@ class FakeActivities:
                     detail=verdict.detail or None,
                 )
             self.notifications.append(request)
+            self.journal.append(f"send {key}")
             if channel not in self.no_address:
                 if key not in self.ledger_keys:
                     self.ledger_keys.add(key)

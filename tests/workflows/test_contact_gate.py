@@ -201,6 +201,27 @@ async def test_a_wrong_number_while_an_sms_is_on_its_way(runner: CaseRunner):
         await assert_case_is_sound(handle, runner.fakes.stored_event_types)
 
 
+async def test_an_outcome_reaches_the_ledger_before_the_next_contact_is_gated(
+    runner: CaseRunner,
+):
+    """A conversation recorded while the SMS is on its way: the e-mail due next is gated only
+    after the case has synced the outcome, which the gate counts from PostgreSQL."""
+    async with runner.worker():
+        today = await skip_to_local(runner, SHANGHAI, time(10))
+        gate = runner.blocking.hold("send_notification")
+        handle = await runner.start(STRATEGY, due_date=today - timedelta(days=31))
+        await asyncio.wait_for(gate.entered.wait(), 10)
+        await outcome(handle, outcome="conversation")
+        runner.blocking.release_all()
+        await idle(handle)
+
+        journal = runner.fakes.journal
+        (told,) = [i for i, line in enumerate(journal) if "contact_outcome" in line]
+        (email,) = [i for i, line in enumerate(journal) if line.endswith("mid.d0.email")]
+        assert told < email, journal
+        assert not any(line.startswith("sync") for line in journal[told + 1 : email]), journal
+
+
 async def test_three_unanswered_calls_in_a_row_mark_the_debtor_lost(runner: CaseRunner):
     async with runner.worker():
         today = await skip_to_local(runner, SHANGHAI, time(10))
