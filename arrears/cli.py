@@ -59,6 +59,15 @@ def dev(
 ) -> None:
     """Run the whole stack on this machine: Temporal, PostgreSQL, worker and API."""
     from arrears.devstack.stack import DevOptions, DevStack
+    from arrears.worker import check_templates
+
+    try:
+        # What worker and API would refuse, refused before anything starts.
+        settings = Settings()
+        settings.strategy()
+        check_templates(settings.house_policy())
+    except ConfigError as error:
+        _fail(str(error))
 
     options = DevOptions(
         home=home,

@@ -97,3 +97,14 @@ def test_a_simulation_refuses_a_bad_house_policy_with_exit_2(tmp_path):
     )
     assert result.exit_code == 2, result.output
     assert "ARREARS_PROFILES" in result.output and "vulnerability" in result.output
+
+
+def test_arrears_dev_refuses_a_bad_house_policy_before_starting_anything(tmp_path):
+    bad = write(tmp_path, 'name: house\nversion: "1"\ncontacts_per_week: {limit: 2}\n')
+    home = tmp_path / "stack"
+    result = CliRunner().invoke(
+        app, ["dev", "--home", str(home)], env={"ARREARS_PROFILES": str(bad)}
+    )
+    assert result.exit_code == 2, result.output
+    assert "ARREARS_PROFILES" in result.output and "contacts_per_week.source" in result.output
+    assert not home.exists()
