@@ -30,6 +30,10 @@ Rules = Callable[
     [Profile, CustomerFacts, Sequence[LedgerEntry], ProposedContact, datetime], Verdict
 ]
 
+FLAGGED_ON_ANOTHER_LOAN = "flagged_on_another_loan"
+"""The vulnerability the gate is told of when an agent flagged it on another open case of
+the customer."""
+
 LEDGER_OUTCOMES = {
     "conversation": "connected",
     "refused_to_pay": "connected",
@@ -179,10 +183,16 @@ class ContactGate:
             customer.phone if customer else None,
         )
         gate = question.gate
+        vulnerability = gate.vulnerability
+        if vulnerability is None and await cases.vulnerable_elsewhere(
+            conn, customer_id=question.customer_id, loan_id=question.loan_id
+        ):
+            # Vulnerability is the person's, not the loan's: it protects every loan.
+            vulnerability = FLAGGED_ON_ANOTHER_LOAN
         facts = CustomerFacts(
             timezones=zones,
             jurisdiction=question.jurisdiction,
-            vulnerability=gate.vulnerability,
+            vulnerability=vulnerability,
             breathing_space_until=gate.breathing_space_until,
             opted_out=frozenset(gate.opted_out),
             invalid_points=frozenset(gate.invalid_points),

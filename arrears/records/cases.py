@@ -30,9 +30,9 @@ async def upsert_case(
         """
         INSERT INTO cases (loan_id, customer_id, jurisdiction, currency, due_date, status, stage,
                            dpd, principal_due, interest_due, fees_due, paid, excess, risk_score,
-                           risk_tier, closed_reason, opened_at, recovered, episode)
+                           risk_tier, closed_reason, opened_at, recovered, episode, vulnerable)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                $18, $19)
+                $18, $19, $20)
         ON CONFLICT (loan_id) DO UPDATE SET
             status = EXCLUDED.status, stage = EXCLUDED.stage, dpd = EXCLUDED.dpd,
             principal_due = EXCLUDED.principal_due, interest_due = EXCLUDED.interest_due,
@@ -40,7 +40,8 @@ async def upsert_case(
             risk_score = EXCLUDED.risk_score, risk_tier = EXCLUDED.risk_tier,
             closed_reason = EXCLUDED.closed_reason, recovered = EXCLUDED.recovered,
             due_date = EXCLUDED.due_date, opened_at = EXCLUDED.opened_at,
-            episode = EXCLUDED.episode, updated_at = now()
+            episode = EXCLUDED.episode, vulnerable = EXCLUDED.vulnerable,
+            updated_at = now()
         WHERE cases.episode <= EXCLUDED.episode
         """,
         view.loan_id,
@@ -62,6 +63,19 @@ async def upsert_case(
         view.opened_at,
         view.recovered,
         view.episode,
+        view.vulnerability is not None,
+    )
+
+
+async def vulnerable_elsewhere(conn: asyncpg.Connection, *, customer_id: str, loan_id: str) -> bool:
+    """Whether an agent flagged the customer vulnerable on another open case of theirs."""
+    return await conn.fetchval(
+        """
+        SELECT EXISTS (SELECT 1 FROM cases WHERE customer_id = $1 AND loan_id <> $2
+                       AND status = 'open' AND vulnerable)
+        """,
+        customer_id,
+        loan_id,
     )
 
 

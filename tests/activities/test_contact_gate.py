@@ -4,19 +4,23 @@ cases share one ledger, decided and reserved under the customer's lock."""
 import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import asyncpg
 import pytest
+from temporalio.testing import ActivityEnvironment
 
 from arrears.activities.notifications import Notifier, OutboxProvider
-from arrears.compliance.loader import from_data, profile_for
+from arrears.activities.store import CaseStore
+from arrears.compliance.loader import from_data, load, profile_for
 from arrears.contact_gate import ContactGate, ContactQuestion, candidate_timezones
-from arrears.contracts import ContactGateFacts, NotificationRequest
+from arrears.contracts import CaseSync, ContactGateFacts, NotificationRequest
 from arrears.records import ledger
 from arrears.workflows.case_state import CaseState
 from tests.activities.test_notifications import at_the_moment, open_case, reminder
 from tests.factories import new_loan_id
 
+HOUSE_EXAMPLE = Path(__file__).parents[2] / "arrears/compliance/profiles/house.example.yaml"
 # 10:00 in Shanghai: inside every window.
 MORNING = datetime(2027, 3, 1, 2, 0, tzinfo=UTC)
 ONE_A_WEEK = from_data(
@@ -336,3 +340,27 @@ async def test_check_counts_reservations_of_other_loans_and_reserves_nothing(
     assert [(row["kind"], row["status"], row["outcome"]) for row in rows] == [
         ("call", "sent", None)
     ]
+
+
+async def test_vulnerability_flagged_on_one_loan_protects_the_customers_other_loan(
+    pool: asyncpg.Pool,
+):
+    first, second = await two_cases_of_one_customer(pool)
+    pausing = ContactGate(
+        profile_for=lambda jurisdiction: profile_for(jurisdiction, load(HOUSE_EXAMPLE))
+    )
+    notifier = Notifier(pool, OutboxProvider(pool), pausing)
+    first.vulnerability = "illness"
+    sync = CaseSync(
+        view=first.view(), customer_id=first.opening.customer.customer_id, jurisdiction="CN"
+    )
+    await ActivityEnvironment().run(CaseStore(pool).sync_case, sync)
+
+    held = await at_the_moment(MORNING).run(notifier.send, gated(second))
+    notice = await at_the_moment(MORNING).run(
+        notifier.send,
+        gated(second, purpose="notice").model_copy(update={"idempotency_key": "notice:1"}),
+    )
+
+    assert (held.status, held.rule) == ("blocked", "house.vulnerability")
+    assert notice.status == "sent"
