@@ -15,7 +15,7 @@ from typing import Any
 from temporalio import activity
 
 from arrears import scorecard
-from arrears.compliance import CustomerFacts, ProposedContact, decide
+from arrears.compliance import CustomerFacts, ProposedContact, Verdict, decide
 from arrears.compliance.facts import point_of
 from arrears.compliance.profile import Profile
 from arrears.contact_gate import candidate_timezones
@@ -117,20 +117,30 @@ class SimulatedActivities:
         """What the real send (`activities.notifications.Notifier.send`) answers, with the
         scenario as the customer records:
 
-        - `deferred` with `until` and `rule` when the request names the customer's zone and
-          jurisdiction and the contact window is closed at the attempt's scheduled time (the
-          server's clock, as the real send reads it on a time-skipping server);
-        - `sent` for an agent call (the task is the delivery);
+        - with the gate's facts, the contact gate's verdict at the attempt's scheduled time
+          (the server's clock, as the real send reads it on a time-skipping server) over the
+          customer's ledger: `deferred` or `blocked` with `rule` and `profile`;
+        - without them, `deferred` with `until` and `rule` when the contact window is closed;
         - `skipped` with `no <channel> address on file` when the customer has no phone
-          (sms) or no e-mail (email);
-        - `sent` otherwise, named by `message_id` = the idempotency key.
+          (sms) or no e-mail (email): it takes no slot in the ledger;
+        - `sent` otherwise (an agent call: the task is the delivery), named by `message_id` =
+          the idempotency key, with the gate's `rule` and `profile` when it was asked.
         """
         key, channel = request.idempotency_key, request.channel
         scheduled = activity.info().current_attempt_scheduled_time
+        verdict: Verdict | None = None
         if request.gate is not None and request.timezone and request.jurisdiction:
             verdict = self._ask_the_gate(request, scheduled)
-            if verdict is not None:
-                return verdict
+            if not verdict.allowed:
+                return NotificationResult(
+                    idempotency_key=key,
+                    channel=channel,
+                    status="deferred" if verdict.decision == "defer" else "blocked",
+                    until=verdict.until,
+                    rule=verdict.rule,
+                    profile=verdict.profile,
+                    detail=verdict.detail or None,
+                )
         elif request.timezone is not None and request.jurisdiction is not None:
             window = check_contact_time(scheduled, request.timezone, request.jurisdiction)
             if not window.allowed:
@@ -142,36 +152,38 @@ class SimulatedActivities:
                     rule=window.rule,
                     detail="contact window closed at the moment of sending",
                 )
-        if channel == "call":
-            return NotificationResult(
-                idempotency_key=key,
-                channel=channel,
-                status="sent",
-                detail="agent call task created",
-                message_id=key,
-            )
         facts = self._facts[request.loan_id]
-        if not (facts.has_phone if channel == "sms" else facts.has_email):
+        if channel != "call" and not (facts.has_phone if channel == "sms" else facts.has_email):
+            # Undelivered: it takes no slot in the customer's ledger.
             return NotificationResult(
                 idempotency_key=key,
                 channel=channel,
                 status="skipped",
                 detail=f"no {channel} address on file",
             )
+        gated: dict[str, str] = {}
+        if verdict is not None:
+            assert request.gate is not None
+            point = request.gate.contact_point or point_of(channel)
+            self.ledger.reserve(request.customer_id, request.loan_id, channel, point, scheduled)
+            gated = {"rule": verdict.rule, "profile": verdict.profile}
         return NotificationResult(
-            idempotency_key=key, channel=channel, status="sent", message_id=key
+            idempotency_key=key,
+            channel=channel,
+            status="sent",
+            # A call is made by an agent: the task is the delivery.
+            detail="agent call task created" if channel == "call" else None,
+            message_id=key,
+            **gated,
         )
 
-    def _ask_the_gate(
-        self, request: NotificationRequest, now: datetime
-    ) -> NotificationResult | None:
-        """The gate's verdict on the customer's ledger, as the real send asks it: None when
-        it allows the contact (the slot is reserved), else the deferred or blocked result."""
+    def _ask_the_gate(self, request: NotificationRequest, now: datetime) -> Verdict:
+        """The gate's verdict on the customer's ledger, as the real send asks it."""
         gate, channel = request.gate, request.channel
         assert gate is not None and request.timezone and request.jurisdiction
         profile = gate_profile(request.jurisdiction, self._overlay)
         point = gate.contact_point or point_of(channel)
-        verdict = decide(
+        return decide(
             profile,
             CustomerFacts(
                 timezones=(
@@ -187,18 +199,6 @@ class SimulatedActivities:
             self.ledger.entries(request.customer_id),
             ProposedContact(request.loan_id, channel, point, gate.purpose),
             now,
-        )
-        if verdict.allowed:
-            self.ledger.reserve(request.customer_id, request.loan_id, channel, point, now)
-            return None
-        return NotificationResult(
-            idempotency_key=request.idempotency_key,
-            channel=channel,
-            status="deferred" if verdict.decision == "defer" else "blocked",
-            until=verdict.until,
-            rule=verdict.rule,
-            profile=verdict.profile,
-            detail=verdict.detail or None,
         )
 
     @activity.defn(name="hand_off_escalation")

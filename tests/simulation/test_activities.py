@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 import pytest
 from temporalio.testing import ActivityEnvironment
 
-from arrears.contracts import NotificationRequest, NotificationResult
+from arrears.compliance.loader import from_data
+from arrears.contracts import ContactGateFacts, NotificationRequest, NotificationResult
 from arrears.simulation.activities import CaseFacts, SimulatedActivities, case_facts
 from tests.factories import opening
 
@@ -146,3 +147,28 @@ def test_facts_say_which_channels_each_case_has_on_file():
         "L-1": CaseFacts(other_cases=1, has_phone=False, has_email=True),
         "L-2": CaseFacts(other_cases=1, has_phone=True, has_email=False),
     }
+
+
+async def test_a_gated_send_carries_the_verdict_and_an_undelivered_one_takes_no_slot():
+    budget = from_data(
+        {
+            "name": "house",
+            "version": "one",
+            "contacts_per_week": {"source": "s", "effective": "2026-01-01", "limit": 1},
+        }
+    )
+    activities = SimulatedActivities(FACTS, budget)
+
+    async def gated(loan_id: str, channel: str) -> NotificationResult:
+        env = ActivityEnvironment()
+        env.info = dataclasses.replace(env.info, current_attempt_scheduled_time=SHANGHAI_NOON)
+        body = request(loan_id, channel, timezone="Asia/Shanghai", jurisdiction="CN")
+        return await env.run(activities.send, body.model_copy(update={"gate": ContactGateFacts()}))
+
+    skipped = await gated("L-NO-PHONE", "sms")
+    sent = await gated("L-NO-PHONE", "email")
+    held = await gated("L-BOTH", "sms")
+
+    assert skipped.status == "skipped"
+    assert (sent.status, sent.rule, sent.profile) == ("sent", "gate.allow", "CN@2026.1+house@one")
+    assert (held.status, held.rule) == ("deferred", "house.weekly_budget")
