@@ -69,7 +69,13 @@ def _pair(a: Profile, b: Profile) -> Profile:
             "opt_out": _pick(a.opt_out, b.opt_out, _first),
             "vulnerability": _pick(a.vulnerability, b.vulnerability, _vulnerability),
             "breathing_space": _pick(a.breathing_space, b.breathing_space, _longer_space),
-            "contact_persons": _pick(a.contact_persons, b.contact_persons, _persons),
+            # A permission, not a protection: only the jurisdiction grants it (a house
+            # policy may tighten it, never grant it where the law's profile does not).
+            "contact_persons": (
+                _pick(a.contact_persons, b.contact_persons, _persons)
+                if a.contact_persons is not None
+                else None
+            ),
             "templates": _templates(a.templates, b.templates),
         }
     )

@@ -320,6 +320,20 @@ class CaseCommands:
                 "BreathingSpaceOver",
                 f"ends_on: the moratorium ended before today ({today})",
             )
+        holding = self.breathing_space if self.in_breathing_space(now) else None
+        if (
+            holding is not None
+            and command.reference != holding.reference
+            and command.until < holding.until
+        ):
+            # Another moratorium never cuts short the one in force (a standard one noted
+            # during a mental health crisis moratorium); its own reference may end it early.
+            raise CommandRejected(
+                "BreathingSpaceActive",
+                f"reference: the moratorium {holding.reference} holds until {holding.until}; "
+                "another that ends sooner cannot replace it (send its own reference to end "
+                "it early)",
+            )
 
     def start_breathing_space(self, command: StartBreathingSpace, now: datetime) -> bool:
         """Collection pauses until the moratorium ends: no contact demanding payment, no

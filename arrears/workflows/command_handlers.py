@@ -166,6 +166,9 @@ class CommandHandlers:
         problem = contact_persons.check_point(self._state, command)
         if problem is not None:
             raise CommandRejected("UnknownContactPoint", problem)
+        problem = contact_persons.impossible_outcome(command)
+        if problem is not None:
+            raise CommandRejected("ImpossibleOutcome", problem)
 
     @workflow.update(name="flag_vulnerability")
     def flag_vulnerability(self, command: StampedVulnerability) -> KeyedOutcome:

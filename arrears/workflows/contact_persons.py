@@ -113,12 +113,33 @@ def person_ref(point: str) -> str | None:
 
 def check_point(state: CaseState, command: RecordContactOutcome) -> str | None:
     """Why `command` is refused (a problem naming the field), or None: a `person:<ref>`
-    point must be a contact person of the customer, and `declined` is a contact person's."""
+    point must be a contact person of the customer, and `declined` is a contact person's
+    (`impossible_outcome` says what else cannot have happened)."""
     ref = person_ref(command.point)
     if ref is not None and state.opening.customer.contact_person(ref) is None:
         return "contact_point: the customer has no contact person with this ref"
     if command.outcome == "declined" and ref is None:
         return "outcome: declined is a contact person's; contact_point must be person:<ref>"
+    return None
+
+
+def impossible_outcome(command: RecordContactOutcome) -> str | None:
+    """Why `command` cannot have happened (a problem naming the field), or None."""
+    ref = person_ref(command.point)
+    if ref is not None and command.outcome == "refused_to_pay":
+        return "outcome: refused_to_pay is the debtor's; a contact person declines"
+    if ref is not None and command.reason is not None:
+        return "reason: only the debtor tells why they are late, not a contact person"
+    # `refused_to_pay` and a reason are the debtor's; a call reaches an e-mail address only
+    # to find it wrong; why the customer is late is learned in a conversation
+    # (`lost_contact` also from a failed call).
+    if command.point == "email" and command.outcome != "wrong_number":
+        return f"contact_point: a call reaches no e-mail address ({command.outcome})"
+    if command.reason not in (None, "lost_contact") and command.outcome not in (
+        "conversation",
+        "refused_to_pay",
+    ):
+        return f"reason: {command.reason} is learned in a conversation, not from {command.outcome}"
     return None
 
 

@@ -37,13 +37,18 @@ def check_adjustment(state: "CaseState", command: AdjustBalance, now: datetime) 
     state.require_open()
     if state.used_ids.check_adjustment(command) or command.adjustment_id in state.adjustment_ids:
         return
-    if command.reason == "charge" and state.in_breathing_space(now):
+    adds_a_charge = command.direction == "debit" and (
+        command.component != "principal" or command.reason == "charge"
+    )
+    if adds_a_charge and state.in_breathing_space(now):
         # Debt Respite Scheme Regulations 2020, reg 7(3)(a): while the moratorium holds no
-        # interest, fees, penalties or charges may be added to the debt.
+        # interest, fees, penalties or charges may be added to the debt (whatever the
+        # reason given); a credit takes nothing away from the customer and stands.
         raise CommandRejected(
             "BreathingSpaceNoCharges",
-            "reason: no charge may be added to the debt during a Breathing Space "
-            "(Debt Respite Scheme Regulations 2020, reg 7(3)(a)); rule UK.breathing_space.reg_7",
+            f"direction: no {command.component} may be added to the debt during a Breathing "
+            "Space (Debt Respite Scheme Regulations 2020, reg 7(3)(a)); rule "
+            "UK.breathing_space.reg_7",
         )
     owed = getattr(state.ledger, command.component)
     if command.direction == "credit" and command.amount > owed:

@@ -106,8 +106,14 @@ async def test_breathing_space_pauses_a_uk_case_and_refuses_charges(api: httpx.A
     }
     refused = await command(api, loan_id, "adjustments", charge, "bank")
     assert_rejected(refused, "breathing_space_no_charges", "reg 7")
-    correction = {**charge, "adjustment_id": "A-fix", "reason": "correction"}
-    assert (await command(api, loan_id, "adjustments", correction, "bank")).status_code == 200
+    # Whatever the reason given, no interest or fee is added; a credit stands.
+    for component, reason in (("fees", "correction"), ("interest", "interest_recalculation")):
+        debit = {**charge, "adjustment_id": f"A-{reason}", "component": component}
+        refused = await command(api, loan_id, "adjustments", {**debit, "reason": reason}, "bank")
+        assert_rejected(refused, "breathing_space_no_charges", "reg 7")
+    refund = {**charge, "adjustment_id": "A-refund", "direction": "credit", "amount": 0}
+    refund["component"], refund["amount"] = "interest", 1_000
+    assert (await command(api, loan_id, "adjustments", refund, "bank")).status_code == 200
 
     events = await timeline_until(api, loan_id, "breathing_space_started")
     (started,) = [e for e in events if e["type"] == "breathing_space_started"]
@@ -185,15 +191,43 @@ async def test_bad_bodies_are_422_naming_the_field(
 
 async def test_a_wrong_number_makes_the_phone_invalid(api: httpx.AsyncClient):
     loan_id = await open_case(api)
-    body = {"outcome": "wrong_number", "reason": "disputes_debt"}
+    body = {"outcome": "wrong_number", "reason": "lost_contact"}
     case = await accepted_case(await command(api, loan_id, "contact-outcomes", body))
     assert case["invalid_contact_points"] == ["phone"]
+    body = {"outcome": "conversation", "contact_point": "phone", "reason": "disputes_debt"}
+    case = await accepted_case(await command(api, loan_id, "contact-outcomes", body))
     assert case["dispute"] is not None
-    events = await timeline_until(api, loan_id, "reason_path")
+    events = await timeline_until(api, loan_id, "dispute_opened")
     (invalid,) = [e for e in events if e["type"] == "contact_point_invalid"]
     assert (invalid["point"], invalid["rule"]) == ("phone", "contact.wrong_number")
-    (path,) = [e for e in events if e["type"] == "reason_path"]
-    assert (path["path"], path["rule"]) == ("dispute", "strategy.reasons.disputes_debt")
+    paths = [(e["path"], e["rule"]) for e in events if e["type"] == "reason_path"]
+    assert paths == [
+        ("find_contact", "strategy.reasons.lost_contact"),
+        ("dispute", "strategy.reasons.disputes_debt"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"outcome": "no_answer", "reason": "disputes_debt"}, "reason: disputes_debt"),
+        ({"outcome": "wrong_number", "reason": "cannot_pay"}, "reason: cannot_pay"),
+        ({"outcome": "conversation", "contact_point": "email"}, "contact_point:"),
+        ({"outcome": "no_answer", "contact_point": "email"}, "contact_point:"),
+    ],
+)
+async def test_an_outcome_that_cannot_have_happened_is_422_and_changes_nothing(
+    api: httpx.AsyncClient, body: dict, field: str
+):
+    loan_id = await open_case(api)
+    response = await command(api, loan_id, "contact-outcomes", body)
+    assert_rejected(response, "impossible_outcome", field)
+    case = await view(api, loan_id)
+    assert (case["dispute"], case["hardship_until"], case["invalid_contact_points"]) == (
+        None,
+        None,
+        [],
+    )
 
 
 async def test_the_new_commands_are_409_on_a_closed_case(api: httpx.AsyncClient):
@@ -207,3 +241,22 @@ async def test_the_new_commands_are_409_on_a_closed_case(api: httpx.AsyncClient)
         assert response.status_code == 409, (path, response.text)
     assert (await uncover(api, loan_id, "admin")).status_code == 409
     assert (await uncover(api, "L-unknown", "admin")).status_code == 404
+
+
+async def test_a_later_moratorium_never_cuts_short_the_one_in_force(api: httpx.AsyncClient):
+    loan_id = await open_case(api, **uk())
+    crisis = breathing_space(
+        kind="mental_health_crisis",
+        reference="MHC-1",
+        ends_on=str(london_today() + timedelta(days=120)),
+    )
+    await accepted_case(await command(api, loan_id, "breathing-space", crisis, "bank"))
+
+    shorter = await command(api, loan_id, "breathing-space", breathing_space(), "bank")
+    assert_rejected(shorter, "breathing_space_active", "MHC-1")
+    assert (await view(api, loan_id))["breathing_space_until"] == str(
+        london_today() + timedelta(days=121)
+    )
+    ended = {**crisis, "ends_on": str(london_today() + timedelta(days=10))}
+    case = await accepted_case(await command(api, loan_id, "breathing-space", ended, "bank"))
+    assert case["breathing_space_until"] == str(london_today() + timedelta(days=11))
