@@ -183,19 +183,21 @@ class ContactGate:
             customer.phone if customer else None,
         )
         gate = question.gate
-        vulnerability = gate.vulnerability
-        if vulnerability is None and await cases.vulnerable_elsewhere(
+        # Vulnerability, a wrong number and a stopped channel are the person's, not the
+        # loan's: what any open case of the customer recorded protects every loan.
+        elsewhere = await cases.protections_elsewhere(
             conn, customer_id=question.customer_id, loan_id=question.loan_id
-        ):
-            # Vulnerability is the person's, not the loan's: it protects every loan.
+        )
+        vulnerability = gate.vulnerability
+        if vulnerability is None and elsewhere.vulnerable:
             vulnerability = FLAGGED_ON_ANOTHER_LOAN
         facts = CustomerFacts(
             timezones=zones,
             jurisdiction=question.jurisdiction,
             vulnerability=vulnerability,
             breathing_space_until=gate.breathing_space_until,
-            opted_out=frozenset(gate.opted_out),
-            invalid_points=frozenset(gate.invalid_points),
+            opted_out=frozenset(gate.opted_out) | elsewhere.opted_out,
+            invalid_points=frozenset(gate.invalid_points) | elsewhere.invalid_points,
         )
         entries = await ledger.list_entries(
             conn,

@@ -10,6 +10,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -28,6 +29,8 @@ from arrears.fields import (
     PersonName,
     TimeZoneName,
     UtcDatetime,
+    at_the_edge,
+    check_opaque_reference,
 )
 
 Jurisdiction = Literal["CN", "US", "UK", "EU"]
@@ -60,11 +63,16 @@ class ContactPerson(Contract):
     reference for the person (no personal data); it names them on every contact point
     (`person:<ref>`), ledger row and timeline event."""
 
-    ref: str = Field(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
-        max_length=64,
-        description="The bank's reference for the person: letters, digits and . _ - only.",
-    )
+    ref: Annotated[
+        str,
+        Field(
+            pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+            max_length=64,
+            description="The bank's reference for the person: letters, digits and . _ - only; "
+            "never a phone number or another personal datum.",
+        ),
+        BeforeValidator(at_the_edge(check_opaque_reference)),
+    ]
     relation: ContactRelation
     phone: PhoneNumber
     name: PersonName | None = Field(default=None, min_length=1, max_length=200)

@@ -30,9 +30,10 @@ async def upsert_case(
         """
         INSERT INTO cases (loan_id, customer_id, jurisdiction, currency, due_date, status, stage,
                            dpd, principal_due, interest_due, fees_due, paid, excess, risk_score,
-                           risk_tier, closed_reason, opened_at, recovered, episode, vulnerable)
+                           risk_tier, closed_reason, opened_at, recovered, episode, vulnerable,
+                           invalid_points, opted_out)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                $18, $19, $20)
+                $18, $19, $20, $21, $22)
         ON CONFLICT (loan_id) DO UPDATE SET
             status = EXCLUDED.status, stage = EXCLUDED.stage, dpd = EXCLUDED.dpd,
             principal_due = EXCLUDED.principal_due, interest_due = EXCLUDED.interest_due,
@@ -41,6 +42,7 @@ async def upsert_case(
             closed_reason = EXCLUDED.closed_reason, recovered = EXCLUDED.recovered,
             due_date = EXCLUDED.due_date, opened_at = EXCLUDED.opened_at,
             episode = EXCLUDED.episode, vulnerable = EXCLUDED.vulnerable,
+            invalid_points = EXCLUDED.invalid_points, opted_out = EXCLUDED.opted_out,
             updated_at = now()
         WHERE cases.episode <= EXCLUDED.episode
         """,
@@ -64,18 +66,44 @@ async def upsert_case(
         view.recovered,
         view.episode,
         view.vulnerability is not None,
+        sorted(view.invalid_contact_points),
+        sorted(view.ceased_channels),
     )
 
 
-async def vulnerable_elsewhere(conn: asyncpg.Connection, *, customer_id: str, loan_id: str) -> bool:
-    """Whether an agent flagged the customer vulnerable on another open case of theirs."""
-    return await conn.fetchval(
+@dataclass(frozen=True)
+class Protections:
+    """What protects the customer on their other open cases, as those last synced."""
+
+    vulnerable: bool
+    invalid_points: frozenset[str]
+    opted_out: frozenset[str]
+
+
+async def protections_elsewhere(
+    conn: asyncpg.Connection, *, customer_id: str, loan_id: str
+) -> Protections:
+    """Vulnerability, invalid contact points and stopped channels recorded on the customer's
+    other open cases: they are the person's, not the loan's."""
+    row = await conn.fetchrow(
         """
-        SELECT EXISTS (SELECT 1 FROM cases WHERE customer_id = $1 AND loan_id <> $2
-                       AND status = 'open' AND vulnerable)
+        SELECT coalesce(bool_or(vulnerable), false) AS vulnerable,
+               coalesce(array_agg(DISTINCT point) FILTER (WHERE point IS NOT NULL), '{}')
+                   AS invalid_points,
+               coalesce(array_agg(DISTINCT channel) FILTER (WHERE channel IS NOT NULL), '{}')
+                   AS opted_out
+        FROM cases
+        LEFT JOIN LATERAL unnest(invalid_points) AS point ON true
+        LEFT JOIN LATERAL unnest(opted_out) AS channel ON true
+        WHERE customer_id = $1 AND loan_id <> $2 AND status = 'open'
         """,
         customer_id,
         loan_id,
+    )
+    return Protections(
+        vulnerable=row["vulnerable"],
+        invalid_points=frozenset(row["invalid_points"]),
+        opted_out=frozenset(row["opted_out"]),
     )
 
 

@@ -18,7 +18,7 @@ from arrears import scorecard
 from arrears.compliance import CustomerFacts, ProposedContact, Verdict, decide
 from arrears.compliance.facts import point_of
 from arrears.compliance.profile import Profile
-from arrears.contact_gate import candidate_timezones
+from arrears.contact_gate import FLAGGED_ON_ANOTHER_LOAN, candidate_timezones
 from arrears.contracts import (
     CaseOpening,
     CaseSync,
@@ -70,12 +70,22 @@ class SimulatedActivities:
         self._overlay = overlay
         self._synced: dict[str, dict[int, TimelineEvent]] = defaultdict(dict)
         self.ledger = SimulatedLedger()
+        self._protections: dict[str, tuple[str, bool, frozenset[str], frozenset[str]]] = {}
+        """By loan, as each case last synced: its customer, whether it is open and flagged
+        vulnerable, its invalid contact points and stopped channels (`cases` in PostgreSQL)."""
 
     @activity.defn(name="sync_case")
     async def sync_case(self, sync: CaseSync) -> None:
         """Keep each timeline event by its position, once, as the audit table does; an
         agent's call outcome counts toward the customer's contact ledger."""
         loan_id = sync.view.loan_id
+        view = sync.view
+        self._protections[loan_id] = (
+            sync.customer_id,
+            view.status == "open" and view.vulnerability is not None,
+            frozenset(view.invalid_contact_points) if view.status == "open" else frozenset(),
+            frozenset(view.ceased_channels) if view.status == "open" else frozenset(),
+        )
         synced = self._synced[loan_id]
         for recorded in sync.events:
             if recorded.seq in synced:
@@ -183,6 +193,17 @@ class SimulatedActivities:
         assert gate is not None and request.timezone and request.jurisdiction
         profile = gate_profile(request.jurisdiction, self._overlay)
         point = gate.contact_point or point_of(channel)
+        # What the customer's other open cases recorded protects this loan too.
+        others = [
+            p
+            for loan, p in self._protections.items()
+            if p[0] == request.customer_id and loan != request.loan_id
+        ]
+        vulnerability = gate.vulnerability or (
+            FLAGGED_ON_ANOTHER_LOAN if any(p[1] for p in others) else None
+        )
+        invalid = frozenset(gate.invalid_points).union(*(p[2] for p in others))
+        opted_out = frozenset(gate.opted_out).union(*(p[3] for p in others))
         return decide(
             profile,
             CustomerFacts(
@@ -191,10 +212,10 @@ class SimulatedActivities:
                     *(z for z in self._facts[request.loan_id].phone_zones if z != request.timezone),
                 ),
                 jurisdiction=request.jurisdiction,
-                vulnerability=gate.vulnerability,
+                vulnerability=vulnerability,
                 breathing_space_until=gate.breathing_space_until,
-                opted_out=frozenset(gate.opted_out),
-                invalid_points=frozenset(gate.invalid_points),
+                opted_out=opted_out,
+                invalid_points=invalid,
             ),
             self.ledger.entries(request.customer_id),
             ProposedContact(request.loan_id, channel, point, gate.purpose),

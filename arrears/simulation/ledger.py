@@ -13,6 +13,7 @@ from datetime import datetime
 
 from arrears.compliance import LedgerEntry
 from arrears.compliance.facts import Channel, Outcome
+from arrears.simulation.scenario import to_minute
 
 OUTCOMES: dict[str, Outcome] = {
     "conversation": "connected",
@@ -36,8 +37,11 @@ class SimulatedLedger:
     def reserve(
         self, customer_id: str, loan_id: str, channel: Channel, point: str, at: datetime
     ) -> None:
+        """A contact sent at `at`, kept to its minute (the simulator's resolution): a
+        deferral counted from it then names a whole minute on every run."""
         kind = "call" if channel == "call" else "message"
-        self._entries[customer_id].append(LedgerEntry(at, loan_id, channel, point, kind))
+        entry = LedgerEntry(to_minute(at), loan_id, channel, point, kind)
+        self._entries[customer_id].append(entry)
 
     def record_outcome(
         self, customer_id: str, loan_id: str, outcome: str, point: str, at: datetime
@@ -45,6 +49,7 @@ class SimulatedLedger:
         """An agent's call outcome at `at`: on the newest open call of the loan and contact
         point reserved by then (dated `at` from now on), or a call entry of its own."""
         entries = self._entries[customer_id]
+        at = to_minute(at)
         result = OUTCOMES.get(outcome)
         if result is None:
             return

@@ -364,3 +364,25 @@ async def test_vulnerability_flagged_on_one_loan_protects_the_customers_other_lo
 
     assert (held.status, held.rule) == ("blocked", "house.vulnerability")
     assert notice.status == "sent"
+
+
+async def test_a_wrong_number_and_a_stopped_channel_on_one_loan_hold_on_the_other(
+    pool: asyncpg.Pool,
+):
+    first, second = await two_cases_of_one_customer(pool)
+    notifier = Notifier(pool, OutboxProvider(pool))
+    first.invalid_points.add("phone")
+    first.ceased_channels.add("email")
+    sync = CaseSync(
+        view=first.view(), customer_id=first.opening.customer.customer_id, jurisdiction="CN"
+    )
+    await ActivityEnvironment().run(CaseStore(pool).sync_case, sync)
+
+    sms = await at_the_moment(MORNING).run(notifier.send, gated(second))
+    email = await at_the_moment(MORNING).run(
+        notifier.send,
+        gated(second, "email").model_copy(update={"idempotency_key": "email:1"}),
+    )
+
+    assert (sms.status, sms.rule) == ("blocked", "gate.point_invalid")
+    assert (email.status, email.rule) == ("blocked", "CN.opted_out")

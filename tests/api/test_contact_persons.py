@@ -57,6 +57,7 @@ async def test_an_opening_stores_the_contact_persons_and_an_update_replaces_them
         ([person(ref=f"P-{i}") for i in range(6)], "contact_persons", None),
         ([person(phone="13900000001")], "phone", "13900000001"),
         ([person(ref="P 1")], "ref", None),
+        ([person(ref="13800138000")], "ref", "13800138000"),
         ([person(ref="P-" + "x" * 70)], "ref", None),
         ([person(relation="neighbour")], "relation", None),
         ([person(name="...")], "name", None),
