@@ -16,7 +16,7 @@ from arrears.api.gateway import ANSWER_TIMEOUT, CaseGateway
 from arrears.compliance.facts import point_of
 from arrears.contact_gate import ContactGate, ContactQuestion
 from arrears.contracts import Channel, Contract
-from arrears.errors import CaseClosedError, ContactLedgerUnavailableError
+from arrears.errors import CaseClosedError, ContactLedgerUnavailableError, InvalidCommandError
 from arrears.fields import UtcDatetime
 
 LEDGER_DOWN = "the contact ledger did not answer; retry shortly"
@@ -54,11 +54,17 @@ class ContactChecker:
     ) -> ContactCheck:
         """Raises `CaseNotFoundError`, `CaseClosedError` (409) or
         `ContactLedgerUnavailableError` (503)."""
+        point = contact_point or point_of(channel)
+        if not _reaches(channel, point):
+            raise InvalidCommandError(
+                f"contact_point: {channel} does not reach {point} (sms and calls reach the "
+                "phone, e-mail the e-mail address, and a contact person is only called)",
+                code="channel_mismatch",
+            )
         now = datetime.now(UTC)
         facts = await self._gateway.get_contact_facts(loan_id, now)
         if not facts.is_open:
             raise CaseClosedError(loan_id)
-        point = contact_point or point_of(channel)
         answer = {"loan_id": loan_id, "channel": channel, "contact_point": point, "checked_at": now}
         if facts.paused is not None:
             return ContactCheck(
@@ -97,3 +103,10 @@ class ContactChecker:
             until=verdict.until,
             detail=verdict.detail or None,
         )
+
+
+def _reaches(channel: Channel, point: str) -> bool:
+    """Whether a contact on `channel` can go to `point`."""
+    if point.startswith("person:"):
+        return channel == "call"
+    return point == point_of(channel)

@@ -182,3 +182,15 @@ async def test_a_contact_person_may_be_called_only_once_the_debtor_is_lost(api):
     assert wrong.status_code == 200, wrong.text
     found = await answer(api, loan_id, channel="call", contact_point="person:P-1")
     assert (found["decision"], found["rule"]) == ("allow", "gate.allow")
+
+
+@pytest.mark.parametrize(
+    ("channel", "contact_point"),
+    [("email", "phone"), ("call", "email"), ("sms", "person:P-1"), ("email", "person:P-1")],
+)
+async def test_a_channel_that_cannot_reach_the_point_is_422(api, channel, contact_point):
+    loan_id = await open_case(api, timezone=daytime())
+    response = await check(api, loan_id, channel=channel, contact_point=contact_point)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "channel_mismatch"
+    assert "contact_point" in response.json()["detail"]
