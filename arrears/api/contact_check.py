@@ -15,9 +15,10 @@ import asyncpg
 from arrears.api.gateway import ANSWER_TIMEOUT, CaseGateway
 from arrears.compliance.facts import point_of
 from arrears.contact_gate import ContactGate, ContactQuestion
-from arrears.contracts import Channel, Contract
+from arrears.contracts import Channel, Contract, Customer
 from arrears.errors import CaseClosedError, ContactLedgerUnavailableError, InvalidCommandError
 from arrears.fields import UtcDatetime
+from arrears.records import cases
 
 LEDGER_DOWN = "the contact ledger did not answer; retry shortly"
 
@@ -93,8 +94,18 @@ class ContactChecker:
                     now=now,
                 )
                 verdict = await self._gate.check(conn, question)
+                customer = await cases.get_customer(conn, customer_id=facts.customer_id)
         except (OSError, TimeoutError, asyncpg.PostgresError) as error:
             raise ContactLedgerUnavailableError(LEDGER_DOWN) from error
+        if verdict.allowed and channel != "call" and not _address_on_file(customer, channel):
+            # The send would skip it: the check says so rather than `allow`.
+            return ContactCheck(
+                **answer,
+                decision="block",
+                rule="contact.no_address",
+                profile=verdict.profile,
+                detail=f"no {channel} address on file",
+            )
         return ContactCheck(
             **answer,
             decision=verdict.decision,
@@ -110,3 +121,10 @@ def _reaches(channel: Channel, point: str) -> bool:
     if point.startswith("person:"):
         return channel == "call"
     return point == point_of(channel)
+
+
+def _address_on_file(customer: Customer | None, channel: Channel) -> bool:
+    """Whether the customer's record has the address a message on `channel` needs."""
+    if customer is None:
+        return False
+    return (customer.phone if channel == "sms" else customer.email) is not None

@@ -194,3 +194,14 @@ async def test_a_channel_that_cannot_reach_the_point_is_422(api, channel, contac
     assert response.status_code == 422, response.text
     assert response.json()["error"] == "channel_mismatch"
     assert "contact_point" in response.json()["detail"]
+
+
+async def test_a_message_with_no_address_on_file_is_blocked_as_the_send_would_skip_it(api):
+    loan_id = await open_case(api, timezone=daytime(), email=None)
+    found = await answer(api, loan_id, channel="email")
+    assert (found["decision"], found["rule"], found["detail"]) == (
+        "block",
+        "contact.no_address",
+        "no email address on file",
+    )
+    assert (await answer(api, loan_id, channel="sms"))["decision"] == "allow"
