@@ -12,18 +12,9 @@ from collections import defaultdict
 from datetime import datetime
 
 from arrears.compliance import LedgerEntry
-from arrears.compliance.facts import Channel, Outcome
+from arrears.compliance.facts import Channel
+from arrears.contact_gate import LEDGER_OUTCOMES
 from arrears.simulation.scenario import to_minute
-
-OUTCOMES: dict[str, Outcome] = {
-    "conversation": "connected",
-    "refused_to_pay": "connected",
-    "no_answer": "unanswered",
-    "wrong_number": "wrong_number",
-    "declined": "refused",
-}
-"""The ledger's outcome for each call outcome an agent records (as `contact_gate.
-LEDGER_OUTCOMES`): a contact person who declined has refused."""
 
 
 class SimulatedLedger:
@@ -50,7 +41,7 @@ class SimulatedLedger:
         point reserved by then (dated `at` from now on), or a call entry of its own."""
         entries = self._entries[customer_id]
         at = to_minute(at)
-        result = OUTCOMES.get(outcome)
+        result = LEDGER_OUTCOMES.get(outcome)
         if result is None:
             return
         for index in range(len(entries) - 1, -1, -1):

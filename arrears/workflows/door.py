@@ -16,6 +16,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from arrears import strategy as rules
+from arrears.compliance.facts import point_of
 from arrears.contracts import Channel, ContactGateFacts, NotificationResult
 from arrears.workflows.case_state import CaseState, PendingContact
 from arrears.workflows.compliance import check_contact_time
@@ -40,14 +41,9 @@ POINT_INVALID = "gate.point_invalid"
 """The rule that keeps contacts from a contact point known not to reach the customer."""
 
 
-def contact_point(channel: Channel) -> str:
-    """The debtor's contact point a channel reaches: SMS and calls the phone."""
-    return "email" if channel == "email" else "phone"
-
-
 def pending_point(pending: PendingContact) -> str:
     """The contact point `pending` goes to: its own (a contact person), else its channel's."""
-    return pending.contact_point or contact_point(pending.channel)
+    return pending.contact_point or point_of(pending.channel)
 
 
 def gate_facts(state: CaseState, pending: PendingContact, now: datetime) -> ContactGateFacts:
@@ -84,7 +80,7 @@ def queue_cadence(state: CaseState, now: datetime, *, at_once: bool = False) -> 
     for contact in due:
         if contact.step_key in state.contacts_done or contact.step_key in waiting:
             continue
-        if contact_point(contact.channel) in state.invalid_points:
+        if point_of(contact.channel) in state.invalid_points:
             # Never silently: the step is recorded as skipped, and e-mail goes instead.
             state.contacts_done.add(contact.step_key)
             state.record(
@@ -93,7 +89,7 @@ def queue_cadence(state: CaseState, now: datetime, *, at_once: bool = False) -> 
                 channel=contact.channel,
                 step=contact.step_key,
                 rule=POINT_INVALID,
-                point=contact_point(contact.channel),
+                point=point_of(contact.channel),
             )
             name = contact.step_key.rsplit(".", 1)[0]
             if f"{name}.email" not in cadence:
@@ -314,7 +310,7 @@ def _queue_instead(state: CaseState, pending: PendingContact, now: datetime) -> 
     channels = [
         c
         for c in pending.fallback
-        if c not in state.ceased_channels and contact_point(c) not in state.invalid_points
+        if c not in state.ceased_channels and point_of(c) not in state.invalid_points
     ]
     if not channels:
         return False
