@@ -53,13 +53,14 @@ class ContactChecker:
     async def check(
         self, loan_id: str, channel: Channel, contact_point: str | None
     ) -> ContactCheck:
-        """Raises `CaseNotFoundError`, `CaseClosedError` (409) or
+        """Raises `InvalidCommandError` (422: a channel that cannot reach the point, an
+        unknown contact person), `CaseNotFoundError`, `CaseClosedError` (409) or
         `ContactLedgerUnavailableError` (503)."""
         point = contact_point or point_of(channel)
         if not _reaches(channel, point):
             raise InvalidCommandError(
-                f"contact_point: {channel} does not reach {point} (sms and calls reach the "
-                "phone, e-mail the e-mail address, and a contact person is only called)",
+                f"contact_point: {point} cannot be reached by {channel} (sms and calls reach "
+                "the phone, e-mail the e-mail address, and a contact person is only called)",
                 code="channel_mismatch",
             )
         now = datetime.now(UTC)
@@ -97,14 +98,20 @@ class ContactChecker:
                 customer = await cases.get_customer(conn, customer_id=facts.customer_id)
         except (OSError, TimeoutError, asyncpg.PostgresError) as error:
             raise ContactLedgerUnavailableError(LEDGER_DOWN) from error
-        if verdict.allowed and channel != "call" and not _address_on_file(customer, channel):
-            # The send would skip it: the check says so rather than `allow`.
+        ref = point.removeprefix("person:") if point.startswith("person:") else None
+        if ref is not None and (customer is None or customer.contact_person(ref) is None):
+            raise InvalidCommandError(
+                "contact_point: the customer has no contact person with this ref",
+                code="unknown_contact_point",
+            )
+        if ref is None and not _address_on_file(customer, point):
+            # Nothing to send to or dial, whatever the hour: the check says so first.
             return ContactCheck(
                 **answer,
                 decision="block",
                 rule="contact.no_address",
                 profile=verdict.profile,
-                detail=f"no {channel} address on file",
+                detail=f"no {point} on file",
             )
         return ContactCheck(
             **answer,
@@ -123,8 +130,8 @@ def _reaches(channel: Channel, point: str) -> bool:
     return point == point_of(channel)
 
 
-def _address_on_file(customer: Customer | None, channel: Channel) -> bool:
-    """Whether the customer's record has the address a message on `channel` needs."""
+def _address_on_file(customer: Customer | None, point: str) -> bool:
+    """Whether the customer's record has the debtor's `point` (`phone`, `email`)."""
     if customer is None:
         return False
-    return (customer.phone if channel == "sms" else customer.email) is not None
+    return (customer.phone if point == "phone" else customer.email) is not None

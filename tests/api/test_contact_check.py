@@ -128,8 +128,11 @@ async def test_three_conversations_on_one_loan_hold_back_calls_on_the_customers_
 
 async def test_a_us_call_after_a_conversation_waits_seven_days(api):
     """Regulation F 1006.14(b)(2)(i)(B): the conversation's day is the first of seven."""
+    # A phone outside North America adds no zone: the customer is where the case says.
     zone = daytime()
-    loan_id = await open_case(api, timezone=zone, jurisdiction="US", currency="USD", phone=None)
+    loan_id = await open_case(
+        api, timezone=zone, jurisdiction="US", currency="USD", phone="+8613800138000"
+    )
     talked = await command(api, loan_id, "contact-outcomes", {"outcome": "conversation"})
     assert talked.status_code == 200, talked.text
 
@@ -202,6 +205,19 @@ async def test_a_message_with_no_address_on_file_is_blocked_as_the_send_would_sk
     assert (found["decision"], found["rule"], found["detail"]) == (
         "block",
         "contact.no_address",
-        "no email address on file",
+        "no email on file",
     )
     assert (await answer(api, loan_id, channel="sms"))["decision"] == "allow"
+
+
+async def test_no_phone_on_file_blocks_calls_even_at_night(api):
+    loan_id = await open_case(api, timezone=zone_where_it_is(time(1), time(6)), phone=None)
+    found = await answer(api, loan_id, channel="call")
+    assert (found["decision"], found["rule"]) == ("block", "contact.no_address")
+
+
+async def test_an_unknown_contact_person_is_422(api):
+    loan_id = await open_case(api, timezone=daytime())
+    response = await check(api, loan_id, channel="call", contact_point="person:NOPE")
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "unknown_contact_point"
