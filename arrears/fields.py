@@ -152,16 +152,30 @@ def check_place_timezone(value: str) -> str:
     return value
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-"""Control characters, the bidirectional overrides that make text read otherwise, and lone
-surrogates (`"\\ud800"` in JSON), which no database or message can encode."""
-_INVISIBLE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]")
+_CONTROL = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef]"
+)
+"""Control characters and line or paragraph separators, the bidirectional overrides that make
+text read otherwise, lone surrogates (`"\\ud800"` in JSON), which no database or message can
+encode, and the noncharacters of the Arabic block (the others: `_is_noncharacter`)."""
+_FILLERS = "\u115f\u1160\u3164\uffa0"
+"""Hangul fillers: letters to Unicode (category Lo) that show nothing."""
+_INVISIBLE = re.compile(rf"[\s\u200b-\u200d\u2060\ufeff{_FILLERS}]")
+_NAME_FORMAT_CHARACTERS = frozenset("\u200c\u200d\u200e\u200f\u061c")
+"""The only invisible format characters (Unicode category Cf) a name may hold: the
+zero-width non-joiner and joiner that Persian and Indic scripts spell with, and the
+direction marks of names written right to left."""
+
+
+def _is_noncharacter(char: str) -> bool:
+    """U+FFFE and U+FFFF of every plane: never text, whatever a database stores."""
+    return ord(char) & 0xFFFE == 0xFFFE
 
 
 def check_printable(value: str) -> str:
-    """Text a person could have written: no control characters or direction overrides,
-    and something visible."""
-    if _CONTROL.search(value):
+    """Text a person could have written: no control characters, line separators, direction
+    overrides or noncharacters, and something visible."""
+    if _CONTROL.search(value) or any(_is_noncharacter(char) for char in value):
         raise ValueError("must not contain control characters")
     if not _INVISIBLE.sub("", value):
         raise ValueError("must not be blank")
@@ -173,10 +187,19 @@ PrintableText = Annotated[str, AfterValidator(at_the_edge(check_printable))]
 
 
 def check_name(value: str) -> str:
-    """A person's name: printable (`check_printable`) and with at least one letter of some
-    script (Unicode category L: `Ann`, `张三`, `Zoë`), so `...`, `123` or `--` is no name."""
+    """A person's name: printable (`check_printable`), with no invisible format character
+    but the joiners and direction marks scripts spell names with (`_NAME_FORMAT_CHARACTERS`:
+    `Jo\\u200bhn` would read as `John` and differ from it), and with at least one letter of
+    some script that shows (Unicode category L but the Hangul fillers: `Ann`, `张三`,
+    `Zoë`), so `...`, `123`, `--` or `\\u3164` is no name."""
     check_printable(value)
-    if not any(unicodedata.category(char).startswith("L") for char in value):
+    if any(
+        unicodedata.category(char) == "Cf" and char not in _NAME_FORMAT_CHARACTERS for char in value
+    ):
+        raise ValueError("must not contain invisible characters (zero-width spaces and the like)")
+    if not any(
+        unicodedata.category(char).startswith("L") and char not in _FILLERS for char in value
+    ):
         raise ValueError("must contain a letter")
     return value
 

@@ -45,6 +45,15 @@ def _opening(**changes) -> dict:
         pytest.param({"customer.name": "   "}, "customer.name", id="blank name"),
         pytest.param({"customer.name": "\u200b"}, "customer.name", id="zero-width name"),
         pytest.param({"customer.name": "\u202eabc"}, "customer.name", id="direction override"),
+        pytest.param({"customer.name": "Jo\u200bhn"}, "customer.name", id="zero-width inside"),
+        pytest.param({"customer.name": "\ufeffJohn"}, "customer.name", id="byte order mark"),
+        pytest.param({"customer.name": "An\u2060n"}, "customer.name", id="word joiner"),
+        pytest.param({"customer.name": "An\u00adn"}, "customer.name", id="soft hyphen"),
+        pytest.param({"customer.name": "Ann\U000e0041"}, "customer.name", id="tag character"),
+        pytest.param({"customer.name": "Ann\u2028Lee"}, "customer.name", id="line separator"),
+        pytest.param({"customer.name": "Ann\uffff"}, "customer.name", id="noncharacter"),
+        pytest.param({"customer.name": "\u3164"}, "customer.name", id="Hangul filler"),
+        pytest.param({"customer.name": "\u115f\u1160"}, "customer.name", id="Hangul fillers"),
         pytest.param({"customer.timezone": "Factory"}, "customer.timezone", id="Factory"),
         pytest.param({"customer.timezone": "localtime"}, "customer.timezone", id="localtime"),
         pytest.param({"customer.timezone": "EST5EDT"}, "customer.timezone", id="POSIX zone"),
@@ -101,6 +110,28 @@ async def test_an_opening_out_of_bounds_is_refused_and_opens_nothing(
     assert response.json()["error"]
     lookup = await api.get(f"/v1/cases/{body['loan_id']}", headers=auth("auditor"))
     assert lookup.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "\u0645\u06cc\u200c\u0634\u0648\u062f",  # Persian, with a zero-width non-joiner
+        "\u0915\u094d\u200d\u0937",  # Devanagari, with a zero-width joiner
+        "\u05d3\u05d5\u05d3\u200f",  # Hebrew, with a right-to-left mark
+        "\u0627\u062d\u0645\u062f\u061c",  # Arabic, with an Arabic letter mark
+        "\ud55c\uac15",  # Korean
+        "Zo\u00eb O'Brien-Smith",
+    ],
+    ids=["Persian ZWNJ", "Devanagari ZWJ", "Hebrew RLM", "Arabic ALM", "Korean", "Latin"],
+)
+async def test_a_name_spelled_with_joiners_or_direction_marks_opens_a_case(
+    api: httpx.AsyncClient, name: str
+):
+    # A customer of its own: the shared one keeps its name for the other tests.
+    body = _opening(**{"customer.name": name, "customer.customer_id": new_loan_id("C")})
+    response = await api.post("/v1/cases", json=body, headers=auth("bank"))
+
+    assert response.status_code == 201, response.text
 
 
 @pytest.mark.parametrize(
