@@ -10,7 +10,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from arrears.fields import OpaqueRef
-from arrears.personal_data import personal_data_kind
+from arrears.personal_data import PHONE_REGIONS, personal_data_kind
 
 REFERENCE = TypeAdapter(OpaqueRef)
 
@@ -307,3 +307,31 @@ def test_eleven_random_digits_are_refused_only_when_they_are_a_cn_mobile():
     refused = {value for value in values if personal_data_kind(value) is not None}
     assert refused == cn_mobiles
     assert 0.03 < len(refused) / len(values) < 0.07, len(refused)
+
+
+def _mobiles_of_every_supported_region() -> list[tuple[str, phonenumbers.PhoneNumber]]:
+    found = []
+    for region in PHONE_REGIONS:
+        number = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+        assert number is not None, region
+        found.append((region, number))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("region", "number"), _mobiles_of_every_supported_region(), ids=lambda v: str(v)
+)
+def test_a_mobile_of_every_supported_jurisdiction_in_e164_is_refused(
+    region: str, number: phonenumbers.PhoneNumber
+):
+    """libphonenumber's example mobile of each region of CN, US, UK and the EU, written as
+    E.164 (`+447400123456`), without its `+` where that leaves 11 digits or more (shorter
+    runs are left alone on purpose: the module's docstring says why), after the `00`
+    international prefix, and grouped as printed internationally without the `+`."""
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    printed = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    forms = [e164, f"00{e164[1:]}", printed]
+    if len(e164) - 1 >= 11:
+        forms += [e164[1:], printed[1:], printed[1:].replace(" ", "-")]
+    for form in forms:
+        assert personal_data_kind(form) == "a phone number", (region, form)
