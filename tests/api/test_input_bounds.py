@@ -144,6 +144,15 @@ async def test_a_name_spelled_with_joiners_or_direction_marks_opens_a_case(
             id="paid in the future",
         ),
         pytest.param(
+            {
+                "payment_id": "P-next-week",
+                "amount": 100,
+                "paid_at": (datetime.now(UTC) + timedelta(days=3)).isoformat(),
+            },
+            "paid_at_in_future",
+            id="paid three days ahead",
+        ),
+        pytest.param(
             {"payment_id": "P-max", "amount": 9_223_372_036_854_775_808},
             "invalid_request",
             id="beyond bigint",
