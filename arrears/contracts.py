@@ -14,6 +14,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    field_validator,
     model_serializer,
     model_validator,
 )
@@ -160,11 +161,13 @@ class CaseOpening(Contract):
     _language_defaulted: bool = PrivateAttr(default=False)
     """The opening named no language: the customer's own stands, else the jurisdiction's."""
 
-    @model_validator(mode="after")
-    def _something_is_owed(self) -> "CaseOpening":
-        if self.due.total <= 0:
-            raise ValueError("due: nothing is owed; a case needs a positive amount due")
-        return self
+    @field_validator("due")
+    @classmethod
+    def _something_is_owed(cls, due: Amounts) -> Amounts:
+        # On the field, so a refusal names `due`, not the whole body.
+        if due.total <= 0:
+            raise ValueError("nothing is owed; a case needs a positive amount due")
+        return due
 
     @model_validator(mode="after")
     def _language_of_the_jurisdiction(self) -> "CaseOpening":

@@ -92,7 +92,9 @@ async def test_nothing_owed_is_422(api: httpx.AsyncClient):
     body = case_body(principal=0, interest=0, fees=0)
     response = await api.post("/v1/cases", json=body, headers=auth("bank"))
     assert response.status_code == 422
+    assert response.json()["detail"].startswith("due: ")
     assert "nothing is owed" in response.json()["detail"]
+    assert [p["field"] for p in response.json()["problems"]] == ["due"]
 
 
 async def test_cases_are_searchable_by_status_stage_and_dpd(
