@@ -291,6 +291,8 @@ async def test_concurrent_updates_leave_the_cases_with_the_facts_on_record(
         ("name", "0001-01-01"),
         ("name", "٣٤٥"),
         ("name", "Ann\u202e"),
+        ("name", "Jo\u200bhn"),
+        ("name", "\u3164"),
         ("email", "a\u0000@b.cn"),
         ("email", "a@b.c\u202e"),
         ("phone", "13800138000"),
