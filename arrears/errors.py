@@ -33,6 +33,13 @@ class CaseClosedError(ArrearsError):
         self.loan_id = loan_id
 
 
+class ReversalWindowOverError(ArrearsError):
+    """The reversal of a payment of a case that closed `paid` or `settled` came later than
+    the window in which it reopens the case (a 409)."""
+
+    code = "reversal_window_over"
+
+
 class InvalidCommandError(ArrearsError):
     """The case refused a command that was well-formed but wrong for it.
 

@@ -21,6 +21,7 @@ from arrears.errors import (
     CustomerNotFoundError,
     IdReusedError,
     InvalidCommandError,
+    ReversalWindowOverError,
 )
 
 log = logging.getLogger("arrears.api")
@@ -29,6 +30,7 @@ _STATUS: dict[type[ArrearsError], int] = {
     CaseNotFoundError: status.HTTP_404_NOT_FOUND,
     CaseClosedError: status.HTTP_409_CONFLICT,
     IdReusedError: status.HTTP_409_CONFLICT,
+    ReversalWindowOverError: status.HTTP_409_CONFLICT,
     InvalidCommandError: status.HTTP_422_UNPROCESSABLE_CONTENT,
     CaseServiceUnavailableError: status.HTTP_503_SERVICE_UNAVAILABLE,
     CustomerNotFoundError: status.HTTP_404_NOT_FOUND,

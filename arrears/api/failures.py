@@ -37,6 +37,7 @@ from arrears.errors import (
     CaseStuckError,
     IdReusedError,
     InvalidCommandError,
+    ReversalWindowOverError,
     TemporalCallError,
 )
 
@@ -190,13 +191,21 @@ def _rejection(error: WorkflowUpdateFailedError, loan_id: str) -> ArrearsError:
     """The case's validator or handler refused the command."""
     cause = error.cause
     if isinstance(cause, ApplicationError):
-        if cause.type == "CaseClosed":
-            return CaseClosedError(loan_id)
-        if cause.type == "IdReused":
-            fields = cause.details[0] if cause.details else []
-            return IdReusedError(cause.message, fields=[str(field) for field in fields])
-        return InvalidCommandError(cause.message, code=error_code(cause.type))
+        return refusal(cause.type, cause.message, cause.details, loan_id)
     return InvalidCommandError(str(cause) if cause else "the case rejected the command")
+
+
+def refusal(kind: str | None, message: str, details: tuple | list, loan_id: str) -> ArrearsError:
+    """Our error for a refusal of the case's rules: `kind` and `details` as a
+    `CommandRejected` has them (or the `ApplicationError` a validator raised for it)."""
+    if kind == "CaseClosed":
+        return CaseClosedError(loan_id)
+    if kind == "IdReused":
+        fields = details[0] if details else []
+        return IdReusedError(message, fields=[str(field) for field in fields])
+    if kind == "ReversalWindowOver":
+        return ReversalWindowOverError(message)
+    return InvalidCommandError(message, code=error_code(kind))
 
 
 def error_code(kind: str | None) -> str | None:

@@ -16,7 +16,7 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from arrears import idempotency, ids
-from arrears.api.failures import TEMPORAL_FAILURES, CaseFailures
+from arrears.api.failures import TEMPORAL_FAILURES, CaseFailures, refusal
 from arrears.api.search import CasePage, CaseSearch, list_page
 from arrears.commands import (
     AdjustBalance,
@@ -70,8 +70,10 @@ from arrears.idempotency import (
 from arrears.strategy import Strategy
 from arrears.workflows.calendar import days_past_due, due_date_problem, overdue_since
 from arrears.workflows.case import CollectionCase
+from arrears.workflows.case_commands import CommandRejected
 from arrears.workflows.case_state import CaseStart, CaseState
 from arrears.workflows.episodes import next_episode
+from arrears.workflows.reopening import check_reopening, reopen
 from arrears.workflows.used_ids import IdReused, OpeningFacts, PriorIds
 
 # A query or update waits for a worker; past this the caller gets a 503 and may retry.
@@ -192,7 +194,9 @@ class CaseGateway:
     async def _start(
         self, start: CaseStart, initial: CaseState, reuse: WorkflowIDReusePolicy
     ) -> None:
+        """Start a run of the loan's case whose state at its start is `initial`."""
         opening = start.opening
+        strategy = initial.strategy or self._strategy
         await self._client.start_workflow(
             CollectionCase.run,
             start,
@@ -207,9 +211,9 @@ class CaseGateway:
                     SearchAttributePair(ids.JURISDICTION, opening.jurisdiction),
                     SearchAttributePair(
                         ids.OVERDUE_SINCE,
-                        overdue_since(opening.due_date, opening.customer.timezone),
+                        overdue_since(initial.counting_due_date, opening.customer.timezone),
                     ),
-                    SearchAttributePair(ids.STRATEGY, self._strategy.version),
+                    SearchAttributePair(ids.STRATEGY, strategy.version),
                 ]
             ),
             rpc_timeout=ANSWER_TIMEOUT,
@@ -379,7 +383,52 @@ class CaseGateway:
         )
 
     async def reverse_payment(self, loan_id: str, command: ReversePayment) -> CommandOutcome:
-        return await self._update(loan_id, CollectionCase.reverse_payment, command)
+        """Reverse a payment of the case. On a case that closed `paid` or `settled`, whose
+        run has completed, the reversal reopens the case (`_reopen`)."""
+        try:
+            return await self._update(loan_id, CollectionCase.reverse_payment, command)
+        except CaseClosedError:
+            return await self._reopen(loan_id, command)
+
+    async def _reopen(self, loan_id: str, command: ReversePayment) -> CommandOutcome:
+        """Start a new run of the case carrying its closed run's final state, which applies
+        the reversal at once (`reopening`), and answer with the case as it left it,
+        computed by the same code. A payment reversed already, for the same reason, is
+        `accepted: false`; a case closed other than by money stays closed (409
+        `case_closed`); past `REVERSAL_WINDOW`, 409 `reversal_window_over`."""
+        await self._until_completed(loan_id)  # the closed run's last sync goes first
+        state = await self._call(
+            loan_id,
+            lambda handle: handle.query(CollectionCase.closed_state, rpc_timeout=ANSWER_TIMEOUT),
+            READ_UNANSWERED,
+        )
+        if state.is_open:  # another reversal reopened it, or the loan has a new case
+            return await self._update(loan_id, CollectionCase.reverse_payment, command)
+        received_at = datetime.now(UTC)
+        try:
+            if check_reopening(state, command, received_at):
+                return CommandOutcome(accepted=False, case=state.view())
+        except CommandRejected as rejected:
+            raise refusal(rejected.kind, str(rejected), rejected.details, loan_id) from None
+        start = CaseStart(
+            opening=state.opening,
+            received_at=received_at,
+            strategy=state.strategy,
+            carried=state,
+            reopening=command,
+        )
+        reopened = state.model_copy(deep=True)
+        reopen(reopened, command, received_at)
+        try:
+            async with asyncio.timeout(ANSWER_TIMEOUT.total_seconds()):
+                await self._start(start, reopened, WorkflowIDReusePolicy.ALLOW_DUPLICATE)
+        except WorkflowAlreadyStartedError:
+            # Another reversal reopened it a moment ago: this one is answered there.
+            return await self._update(loan_id, CollectionCase.reverse_payment, command)
+        except TEMPORAL_FAILURES as error:
+            # Whether the case reopened is open; the reversal is safe to send again.
+            raise await self._failures.explain(error, None, unanswered=READ_UNANSWERED) from error
+        return CommandOutcome(accepted=True, case=reopened.view(received_at))
 
     async def list_cases(self, search: CaseSearch) -> CasePage:
         """One page of cases from visibility (eventually consistent), in its default order."""

@@ -65,7 +65,8 @@ _DESCRIPTIONS = {
     401: "No API key, or an unknown one: `unauthenticated`.",
     403: "The key's role may not do this: `forbidden`.",
     404: "No case for this loan: `case_not_found`.",
-    409: "The request conflicts with the case's state: `case_closed`, ...",
+    409: "The request conflicts with the case's state: `case_closed`, `id_reused`, "
+    "`reversal_window_over`, ...",
     422: "A malformed request (`invalid_request`, with `problems`), or one the case "
     "refused (its own code).",
     500: "An unexpected error: `internal`. The request may be retried.",

@@ -50,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
     from arrears.workflows.ledger_handlers import LedgerChangeHandlers
     from arrears.workflows.recoveries import RECOVERY_WINDOW, takes_recovery
     from arrears.workflows.regulation_f import RegulationF
+    from arrears.workflows.reopening import reopen
     from arrears.workflows.strategy_steps import StrategySteps
     from arrears.workflows.turns import StrategyTurns
     from arrears.workflows.used_ids import PriorIds
@@ -95,6 +96,10 @@ class CollectionCase(CommandHandlers, LedgerChangeHandlers):
         )
         if start.carried is None and start.prior is not None:
             self._state.inherit(start.prior)
+        if start.carried is not None and start.reopening is not None:
+            # A reversal reopens the closed case this run carries: at the instant the API
+            # answered it with the same code (`reopening`).
+            reopen(self._state, start.reopening, start.received_at)
         self._effects = CaseEffects(self._state, customer_synced=start.carried is not None)
         self._strategy_steps = StrategySteps(self._state, self._effects)
         self._ids = CaseIds(self._state, self._answer)
@@ -142,6 +147,12 @@ class CollectionCase(CommandHandlers, LedgerChangeHandlers):
     def ids_in_use(self) -> PriorIds:
         """The ids this case and the loan's earlier cases took, and their openings."""
         return self._state.ids_in_use()
+
+    @workflow.query(name="closed_state")
+    def closed_state(self) -> CaseState:
+        """The case's whole state: for a run that has completed, what a reversal that
+        reopens the case carries into its new run (`reopening`)."""
+        return self._state
 
     @workflow.query(name="key_use")
     def key_use(self, stamp: IdempotencyStamp) -> KeyLookup:

@@ -3,7 +3,7 @@
 No Temporal import: the workflow owns one `CaseState`, feeds it the clock and the commands,
 and persists what it records. Every change appends a timeline event, so the state and its
 story never disagree. The state is a pydantic model so that continue-as-new carries it
-whole.
+whole (and a reopened case's new run: `reopening`).
 """
 
 from datetime import date, datetime, timedelta
@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from arrears import strategy as rules
+from arrears.commands import ReversePayment
 from arrears.contracts import (
     Allocation,
     CaseOpening,
@@ -560,3 +561,6 @@ class CaseStart(BaseModel):
     """Which case of the loan this is (`CaseState.episode`); 1 for its first."""
     prior: PriorIds | None = None
     """From the second episode on, what the loan's earlier cases took (`PriorIds`)."""
+    reopening: ReversePayment | None = None
+    """The reversal that reopens the closed case `carried` (`reopening`): the new run
+    applies it at once, at `received_at`."""

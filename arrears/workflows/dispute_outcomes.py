@@ -8,7 +8,8 @@ Pure: no Temporal import; works on a `CaseState`. The rules, by the dispute's re
   raises the debt: a higher balance is a bank adjustment, not a dispute outcome.
 - `not_my_debt`, `fraud`, `already_paid` upheld: the customer owes nothing here; the case
   closes `dispute_upheld` with its balance as it stood (no money came through the case,
-  so it is not a cure; a payment the bank later posts is recorded as excess).
+  so it is not a cure), and its `case_closed` names the reason (`dispute.upheld.<reason>`).
+  The case completes: a payment the bank posts to it later is refused (`CaseClosed`).
 - `other` upheld: with `corrected`, as `amount_wrong`; without, as `not_my_debt`.
 - `rejected`: the debt stands and collection resumes; `corrected` is not allowed.
 

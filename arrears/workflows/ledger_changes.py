@@ -13,10 +13,9 @@ command, records it on the timeline and returns whether it changed the case.
 - A reversal (`ReversePayment`) puts back exactly what the payment paid, component by
   component, and takes back its excess (nothing is owed back for money that did not
   stand); `paid` (or `recovered`, for a recovery) goes down by what it paid. Once per
-  payment_id. A case closed by the reversed payment has completed and is not reopened by
-  it: the reversal is refused as on any closed case (409), and the bank opens the loan
-  again, which starts a new case. A written-off case still taking recoveries takes the
-  reversal of a recovery.
+  payment_id. A case that closed `paid` or `settled` has completed; the reversal of one of
+  its payments reopens it in a new run (`reopening`). A written-off case still taking
+  recoveries takes the reversal of a recovery.
 """
 
 from datetime import datetime
@@ -99,9 +98,16 @@ def adjust(state: "CaseState", command: AdjustBalance, now: datetime) -> bool:
 def check_reversal(state: "CaseState", command: ReversePayment, now: datetime) -> None:
     if not takes_recovery(state, now):
         state.require_open()
+    check_reversible(state, command, now)
+
+
+def check_reversible(state: "CaseState", command: ReversePayment, now: datetime) -> bool:
+    """Raise `CommandRejected` unless the case may reverse the payment of `command`, open or
+    closed: `IdReused` for a payment reversed for another reason, `PaymentNotFound` or
+    `PaymentNotReversible`. Returns True for a repeat (reversed already, for this reason)."""
     state.used_ids.check_reversal(command)
-    if _reversed(state, command.payment_id):
-        return
+    if reversed_already(state, command.payment_id):
+        return True
     if command.payment_id not in state.applied_payments:
         if command.payment_id in state.used_ids.payments:
             why = "was applied to an earlier case of this loan, which has closed"
@@ -121,15 +127,16 @@ def check_reversal(state: "CaseState", command: ReversePayment, now: datetime) -
             f"payment {command.payment_id} was paid before the write-off; only recoveries "
             "are reversed on a written-off case",
         )
+    return False
 
 
-def _reversed(state: "CaseState", payment_id: str) -> bool:
+def reversed_already(state: "CaseState", payment_id: str) -> bool:
     """Whether the payment was reversed, by this case or by an earlier case of the loan."""
     return payment_id in state.reversed_payments or payment_id in state.used_ids.reversals
 
 
 def reverse(state: "CaseState", command: ReversePayment, now: datetime) -> bool:
-    if _reversed(state, command.payment_id):
+    if reversed_already(state, command.payment_id):
         return False
     state.reversed_payments.add(command.payment_id)
     state.used_ids.remember_reversal(command)

@@ -106,7 +106,33 @@ async def test_a_hardship_report_resent_with_its_key_is_recorded_once(api: httpx
     assert [e["type"] for e in events].count("hardship_reported") == 1
 
 
-@pytest.mark.parametrize("key", ["", "x" * 256, "clé"], ids=["empty", "long", "not ascii"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "",
+        "   ",
+        "x" * 256,
+        "x" * 10_000,
+        "clé",
+        "ab\x01cd",
+        "ab\tcd",
+        "ab\x1b[0m",
+        "ab\x7f",
+        '"ab\x00"',
+    ],
+    ids=[
+        "empty",
+        "blank",
+        "256 characters",
+        "10,000 characters",
+        "not ascii",
+        "control character",
+        "tab inside",
+        "escape sequence",
+        "delete",
+        "quoted NUL",
+    ],
+)
 async def test_a_header_that_is_no_key_is_400_naming_it(api: httpx.AsyncClient, key: str):
     loan_id = await open_case(api)
     response = await api.post(
@@ -117,6 +143,8 @@ async def test_a_header_that_is_no_key_is_400_naming_it(api: httpx.AsyncClient, 
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "invalid_idempotency_key"
     assert "Idempotency-Key" in response.json()["detail"]
+    events = await timeline_until(api, loan_id, "case_opened")
+    assert "contact_outcome" not in [e["type"] for e in events]
 
 
 async def test_the_active_plan_sent_again_is_accepted_false(api: httpx.AsyncClient):

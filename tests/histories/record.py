@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from temporalio.client import WorkflowHandle
+from temporalio.common import WorkflowIDReusePolicy
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -42,16 +43,20 @@ from arrears.temporal import register_search_attributes
 from arrears.workflows.case import CollectionCase
 from arrears.workflows.case_state import CaseStart
 from arrears.workflows.recoveries import RECOVERY_WINDOW
+from arrears.workflows.reopening import check_reopening
 from tests.factories import make_converter, opening
 from tests.workflows.fakes import FakeActivities
+from tests.workflows.test_episodes import completed
 
 HERE = Path(__file__).parent
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 STRATEGY = load_default()
 
 Scenario = Callable[
-    [WorkflowEnvironment, Callable[..., Awaitable[WorkflowHandle]]], Awaitable[None]
+    [WorkflowEnvironment, Callable[..., Awaitable[WorkflowHandle]]],
+    Awaitable[WorkflowHandle | None],
 ]
+"""A scenario; it returns the run whose history is stored, when not the case's first."""
 
 
 async def _skip_to_local(env: WorkflowEnvironment, clock: time) -> None:
@@ -326,6 +331,45 @@ async def life_written_off_then_recoveries(env, start) -> None:
     await handle.result()
 
 
+async def life_paid_then_reopened(env, start) -> WorkflowHandle:
+    """Default strategy: paid in full; days later the payment is returned, which reopens the
+    case in a new run (the one stored); it collects, the reversal is resent, and it is paid
+    again."""
+    await _skip_to_local(env, time(10))
+    today = await _local_today(env)
+    handle = await start(STRATEGY, due_date=today - timedelta(days=10), fees=3_000)
+    await env.sleep(timedelta(hours=1))
+    await handle.execute_update(
+        CollectionCase.record_payment, Payment(payment_id="P-1", amount=515_000)
+    )
+    await completed(handle)  # in real time: awaiting the result would skip the clock ahead
+    await env.sleep(timedelta(days=3))
+    state = await handle.query(CollectionCase.closed_state)
+    reversal = ReversePayment(payment_id="P-1", reason="returned")
+    now = await env.get_current_time()
+    assert check_reopening(state, reversal, now) is False
+    reopened = await env.client.start_workflow(
+        CollectionCase.run,
+        CaseStart(
+            opening=state.opening,
+            received_at=now,
+            strategy=state.strategy,
+            carried=state,
+            reopening=reversal,
+        ),
+        id=handle.id,
+        task_queue=(await handle.describe()).task_queue,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+    )
+    await env.sleep(timedelta(days=2))
+    await reopened.execute_update(CollectionCase.reverse_payment, reversal)
+    await reopened.execute_update(
+        CollectionCase.record_payment, Payment(payment_id="P-2", amount=515_000)
+    )
+    await reopened.result()
+    return reopened
+
+
 async def gate_wrong_number_and_reasons(env, start) -> None:
     """Patches "contact-gate" and "reason-decides-path": contacts ask the gate; a wrong
     number keeps SMS and calls off the phone (e-mail instead) until the phone changes;
@@ -419,6 +463,8 @@ async def gate_breathing_space(env, start) -> None:
 
 
 SCENARIOS: dict[str, Scenario] = {
+    # Recorded once a reversal reopened a paid case in a new run (that run is stored).
+    "life_paid_then_reopened": life_paid_then_reopened,
     # Recorded once contacts asked the contact gate and reasons decided the path (patches
     # "contact-gate", "reason-decides-path").
     "gate_wrong_number_and_reasons": gate_wrong_number_and_reasons,
@@ -481,8 +527,8 @@ async def record(name: str) -> Path:
         async with Worker(
             env.client, task_queue=task_queue, workflows=[CollectionCase], activities=fakes.all
         ):
-            await SCENARIOS[name](env, start)
-        history = await handles[0].fetch_history()
+            stored = await SCENARIOS[name](env, start)
+        history = await (stored or handles[0]).fetch_history()
     finally:
         await env.shutdown()
     path = HERE / f"{name}.json"

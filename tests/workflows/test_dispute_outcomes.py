@@ -96,7 +96,15 @@ async def test_upheld_dispute_that_the_debt_is_not_owed_closes_the_case(
             CollectionCase.resolve_dispute, ResolveDispute(outcome="upheld")
         )
         result = await handle.result()
+        timeline = await events(handle)
     assert outcome.case.status == "closed"
+    # The case closes with the dispute's reason, and its balance as it stood.
+    closed = next(e for e in timeline if e.type == "case_closed")
+    assert (closed.rule, closed.model_extra["reason"]) == (
+        f"dispute.upheld.{reason}",
+        "dispute_upheld",
+    )
+    assert outcome.case.balance.total == 512_000
     assert (outcome.case.closed_reason, result.view.closed_reason) == (
         "dispute_upheld",
         "dispute_upheld",

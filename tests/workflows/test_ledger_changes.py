@@ -117,7 +117,8 @@ async def test_a_reversal_puts_back_exactly_what_the_payment_paid(runner: CaseRu
 
 
 async def test_a_payment_that_closed_the_case_cannot_be_reversed_there(runner: CaseRunner):
-    """The case completed when it was paid: the bank opens the loan again instead."""
+    """The case completed when it was paid: its run refuses the reversal, which reopens the
+    case in a new run (`test_reopening`)."""
     async with runner.worker():
         handle, _ = await begin(runner, dpd=40, principal=1_000, interest=0, fees=0)
         await handle.execute_update(

@@ -3,7 +3,9 @@
 Both answer `CommandOutcome` (`accepted` false for a repeat of the same id). A credit that
 would take a component below zero is 422 `adjustment_too_large`; a reversal of a payment
 the case does not know is 422 `payment_not_found`; a closed case is 409 `case_closed`
-(a written-off case still taking recoveries takes the reversal of a recovery).
+(a written-off case still taking recoveries takes the reversal of a recovery), but for a
+reversal of a payment of a case closed `paid` or `settled`, which reopens it within
+`REVERSAL_WINDOW` of the closing (then 409 `reversal_window_over`).
 """
 
 from fastapi import APIRouter
@@ -27,6 +29,7 @@ async def reverse_payment(
     loan_id: str, payment_id: OpaqueRef, body: PaymentReversal, gateway: Gateway
 ) -> CommandOutcome:
     """The payment did not stand (`returned`, `charged_back`, `error`): what it paid is owed
-    again, component by component, once per payment_id."""
+    again, component by component, once per payment_id. On a case closed `paid` or
+    `settled` it reopens the case, within 120 days of the closing."""
     command = ReversePayment(payment_id=payment_id, reason=body.reason)
     return await gateway.reverse_payment(loan_id, command)
