@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
         StampedVulnerability,
         StampedVulnerabilityCleared,
     )
-    from arrears.workflows import contact_persons
+    from arrears.workflows import contact_persons, door
     from arrears.workflows.case_commands import CommandRejected
     from arrears.workflows.customer_follow import follow_customer
     from arrears.workflows.dispute_outcomes import check_terms
@@ -37,6 +37,11 @@ REASON_DECIDES_PATH = "reason-decides-path"
 """Patch id: a call outcome's reason sets the strategy's path in motion, a wrong number
 makes the phone invalid, and three unanswered calls in a row mark the debtor lost
 (`outcome_paths`); before it, outcomes were only recorded."""
+
+MIGRATION_TAKES_BACK = "migration-takes-back-waiting"
+"""Patch id: contacts waiting when the case moves to another strategy are taken back, each
+recorded (`contact_withdrawn`, rule `strategy.migration`), and a notice the case owes for
+itself (a US validation notice) stays; before it, they were all dropped unrecorded."""
 
 DISPUTE_OUTCOMES = "dispute-outcomes"
 """Patch id: an upheld dispute corrects the balance or closes the case
@@ -202,7 +207,18 @@ class CommandHandlers:
         return self._ids.run(command, self._migrate)
 
     def _migrate(self, command: StampedMigration, now: datetime) -> bool:
-        accepted = self._state.migrate_strategy(command, now)
+        state = self._state
+        take_back = (
+            bool(state.pending_contacts)
+            and state.strategy is not None
+            and command.strategy.version != state.strategy.version
+            and workflow.patched(MIGRATION_TAKES_BACK)
+        )
+        accepted = state.migrate_strategy(command, now, take_back=take_back)
+        if take_back:
+            # What the old cadence queued is decided again under the new strategy; a
+            # waiting message is never dropped without a word.
+            door.withdraw(state, now, "strategy.migration", keep=door.CASE_NOTICE_RULES)
         if accepted:
             workflow.upsert_search_attributes([ids.STRATEGY.value_set(command.strategy.version)])
         return accepted
