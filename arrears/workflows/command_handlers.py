@@ -43,6 +43,11 @@ MIGRATION_TAKES_BACK = "migration-takes-back-waiting"
 recorded (`contact_withdrawn`, rule `strategy.migration`), and a notice the case owes for
 itself (a US validation notice) stays; before it, they were all dropped unrecorded."""
 
+NOTICE_AGAIN_ON_NEW_ADDRESS = "notice-again-on-new-address"
+"""Patch id: a notice that reached no one (`notice_undelivered`) is decided again once the
+customer's phone or e-mail changes, so the step the law ties to it can follow; before it,
+such a notice was never tried again."""
+
 DISPUTE_OUTCOMES = "dispute-outcomes"
 """Patch id: an upheld dispute corrects the balance or closes the case
 (`dispute_outcomes`); before it, an upheld dispute left the case stopped and open."""
@@ -240,7 +245,16 @@ class CommandHandlers:
     def update_customer(self, customer: Customer) -> None:
         """The customer's contact facts changed (sent by `CustomerUpdate`): the case follows
         them, and decides by the new time zone from now on (`follow_customer`)."""
-        changed = follow_customer(self._state, customer, workflow.now())
+        state = self._state
+        changed = follow_customer(state, customer, workflow.now())
+        if (
+            state.notices_undelivered
+            and {"phone", "email"} & set(changed)
+            and workflow.patched(NOTICE_AGAIN_ON_NEW_ADDRESS)
+        ):
+            # A new number or address may reach the customer: the notices that reached no
+            # one are decided again (sent, or recorded undelivered once more).
+            state.notices_undelivered.clear()
         if "timezone" in changed:
             # DPD 1 began at the new zone's midnight; listings count DPD from it.
             workflow.upsert_search_attributes([self._overdue_since()])
