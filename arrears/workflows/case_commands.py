@@ -375,16 +375,21 @@ class CaseCommands:
                 "a changed strategy needs a new version",
             )
 
-    def migrate_strategy(self, command: StrategyMigration, now: datetime) -> bool:
+    def migrate_strategy(
+        self, command: StrategyMigration, now: datetime, *, take_back: bool = False
+    ) -> bool:
         """Follow `command.strategy` from now on. Agreements stand (an active promise or
         plan keeps its terms); stage, cadence and escalations follow the new strategy from
-        the case's next step, and contacts waiting under the old cadence are dropped."""
+        the case's next step. With `take_back` the caller takes back the contacts waiting
+        under the old cadence, each recorded (`door.withdraw`); runs from before that rule
+        drop them here unrecorded (their histories replay)."""
         assert self.strategy is not None
         if command.strategy.version == self.strategy.version:
             return False
         previous = self.strategy.version
         self.strategy = command.strategy
-        self.pending_contacts.clear()
+        if not take_back:
+            self.pending_contacts.clear()
         self.record(
             now,
             "strategy_migrated",

@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
         StampedVulnerability,
         StampedVulnerabilityCleared,
     )
-    from arrears.workflows import contact_persons
+    from arrears.workflows import contact_persons, door
     from arrears.workflows.case_commands import CommandRejected
     from arrears.workflows.customer_follow import follow_customer
     from arrears.workflows.dispute_outcomes import check_terms
@@ -37,6 +37,16 @@ REASON_DECIDES_PATH = "reason-decides-path"
 """Patch id: a call outcome's reason sets the strategy's path in motion, a wrong number
 makes the phone invalid, and three unanswered calls in a row mark the debtor lost
 (`outcome_paths`); before it, outcomes were only recorded."""
+
+MIGRATION_TAKES_BACK = "migration-takes-back-waiting"
+"""Patch id: contacts waiting when the case moves to another strategy are taken back, each
+recorded (`contact_withdrawn`, rule `strategy.migration`), and a notice the case owes for
+itself (a US validation notice) stays; before it, they were all dropped unrecorded."""
+
+NOTICE_AGAIN_ON_NEW_ADDRESS = "notice-again-on-new-address"
+"""Patch id: a notice that reached no one (`notice_undelivered`) is decided again once the
+customer's phone or e-mail changes, so the step the law ties to it can follow; before it,
+such a notice was never tried again."""
 
 DISPUTE_OUTCOMES = "dispute-outcomes"
 """Patch id: an upheld dispute corrects the balance or closes the case
@@ -202,7 +212,18 @@ class CommandHandlers:
         return self._ids.run(command, self._migrate)
 
     def _migrate(self, command: StampedMigration, now: datetime) -> bool:
-        accepted = self._state.migrate_strategy(command, now)
+        state = self._state
+        take_back = (
+            bool(state.pending_contacts)
+            and state.strategy is not None
+            and command.strategy.version != state.strategy.version
+            and workflow.patched(MIGRATION_TAKES_BACK)
+        )
+        accepted = state.migrate_strategy(command, now, take_back=take_back)
+        if take_back:
+            # What the old cadence queued is decided again under the new strategy; a
+            # waiting message is never dropped without a word.
+            door.withdraw(state, now, "strategy.migration", keep=door.CASE_NOTICE_RULES)
         if accepted:
             workflow.upsert_search_attributes([ids.STRATEGY.value_set(command.strategy.version)])
         return accepted
@@ -224,7 +245,16 @@ class CommandHandlers:
     def update_customer(self, customer: Customer) -> None:
         """The customer's contact facts changed (sent by `CustomerUpdate`): the case follows
         them, and decides by the new time zone from now on (`follow_customer`)."""
-        changed = follow_customer(self._state, customer, workflow.now())
+        state = self._state
+        changed = follow_customer(state, customer, workflow.now())
+        if (
+            state.notices_undelivered
+            and {"phone", "email"} & set(changed)
+            and workflow.patched(NOTICE_AGAIN_ON_NEW_ADDRESS)
+        ):
+            # A new number or address may reach the customer: the notices that reached no
+            # one are decided again (sent, or recorded undelivered once more).
+            state.notices_undelivered.clear()
         if "timezone" in changed:
             # DPD 1 began at the new zone's midnight; listings count DPD from it.
             workflow.upsert_search_attributes([self._overdue_since()])

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from temporalio.client import WorkflowHandle
 
 from arrears.commands import CeaseContact, PromiseToPay, RecordContactOutcome
-from arrears.contracts import Payment, TimelineEvent
+from arrears.contracts import Customer, Payment, TimelineEvent
 from arrears.strategy import load_default
 from arrears.workflows.case import CollectionCase
 from arrears.workflows.compliance import CONTACT_WINDOWS
@@ -241,3 +241,71 @@ async def test_a_command_answers_with_what_the_case_does_next(runner: CaseRunner
 
     assert answer.case.next_action.kind == "paused_promise"
     assert answer.case.next_action == later.next_action
+
+
+async def test_a_notice_that_reached_no_one_goes_once_the_customer_gives_a_phone(
+    runner: CaseRunner,
+):
+    """No phone and no e-mail on file: the pre-notice reaches no one and the report waits.
+    Days later the customer gives a phone number: the notice is sent to it, and the report
+    follows 14 days after it."""
+    runner.fakes.no_address = {"sms", "email"}
+    async with runner.worker():
+        today = await skip_to_local(runner, SHANGHAI, time(10))
+        handle = await runner.start(STRATEGY, due_date=today - timedelta(days=70))
+        await runner.env.sleep(timedelta(days=3))
+        assert len(of_type(await timeline(handle), "notice_undelivered")) == 1
+
+        runner.fakes.no_address = {"email"}
+        customer = Customer(
+            customer_id="C-77", name="张三", phone="+8613900139000", timezone=SHANGHAI
+        )
+        await handle.signal(CollectionCase.update_customer, customer)
+        await runner.env.sleep(timedelta(days=16))
+        events = await timeline(handle)
+        await assert_case_is_sound(handle, runner.fakes.stored_event_types)
+
+    (updated,) = of_type(events, "customer_updated")
+    (notice,) = of_type(events, "bureau_prenotice")
+    assert notice.at > updated.at and notice.channel == "sms"
+    assert notice.message_id.endswith(":bureau_pre_notice.sms")
+    assert local(notice, SHANGHAI).time() >= time(8)
+    (report,) = of_type(events, "bureau_reported")
+    assert report.dpd == notice.dpd + 14
+
+
+async def test_a_us_validation_notice_that_reached_no_one_goes_once_the_customer_gives_an_email(
+    runner: CaseRunner,
+):
+    runner.fakes.no_address = {"sms", "email"}
+    async with runner.worker():
+        today = await skip_to_local(runner, LOS_ANGELES, time(10))
+        handle = await runner.start(
+            STRATEGY,
+            due_date=today - timedelta(days=20),
+            timezone=LOS_ANGELES,
+            jurisdiction="US",
+            currency="USD",
+            phone="+14155550100",
+        )
+        await runner.env.sleep(timedelta(days=1))
+        (undelivered,) = of_type(await timeline(handle), "notice_undelivered")
+        assert undelivered.rule == "US.validation_notice"
+
+        runner.fakes.no_address = {"sms"}
+        customer = Customer(
+            customer_id="C-77",
+            name="张三",
+            phone="+14155550100",
+            email="new.address@example.com",
+            timezone=LOS_ANGELES,
+        )
+        await handle.signal(CollectionCase.update_customer, customer)
+        await runner.env.sleep(timedelta(days=2))
+        events = await timeline(handle)
+        await assert_case_is_sound(handle, runner.fakes.stored_event_types)
+
+    (updated,) = of_type(events, "customer_updated")
+    (sent,) = of_type(events, "validation_notice_sent")
+    assert sent.at > updated.at and sent.channel == "email"
+    assert_every_contact_in_window(events, LOS_ANGELES, "US")

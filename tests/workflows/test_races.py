@@ -17,16 +17,21 @@ import pytest
 from temporalio.client import WorkflowHandle
 
 from arrears.commands import (
+    AdjustBalance,
     AgreePlan,
     CeaseContact,
+    ClearVulnerability,
+    FlagVulnerability,
     OpenDispute,
     PromiseToPay,
     RecordContactOutcome,
     ReportHardship,
     ResolveDispute,
+    ReversePayment,
+    StartBreathingSpace,
     StrategyMigration,
 )
-from arrears.contracts import CloseCase, Payment
+from arrears.contracts import CloseCase, Customer, Payment
 from arrears.strategy import Strategy, load_default
 from arrears.workflows.case import CollectionCase
 from tests.strategy.builders import default_data
@@ -38,7 +43,7 @@ from tests.workflows.harness import (
     local_today,
     sleep_until_local,
 )
-from tests.workflows.story import assert_case_is_sound, idle
+from tests.workflows.story import ESCALATION_OF_EVENT, assert_case_is_sound, idle
 
 STRATEGY = load_default()
 OWED = 500_000 + 12_000
@@ -58,9 +63,12 @@ Send = Callable[[WorkflowHandle, date], Awaitable[None]]
 class Command:
     send: Send
     quiet: bool = False
-    """Once taken, the case starts no contact and no hand-off (paused or closed)."""
+    """Once taken, the case starts no contact, no hand-off and no escalation (paused or
+    closed)."""
     ceased: frozenset[str] = field(default_factory=frozenset)
     """Once taken, no message starts on these channels."""
+    opening: dict = field(default_factory=dict)
+    """What the case opens with besides the usual (a UK case for a Breathing Space)."""
 
 
 async def _update(handle: WorkflowHandle, update, arg) -> None:
@@ -90,6 +98,35 @@ async def _pay_twice(handle: WorkflowHandle, today: date) -> None:
     payment = Payment(payment_id="P-part", amount=10_000)
     await _signal(handle, CollectionCase.payment_received, payment, "payment_applied")
     await _update(handle, CollectionCase.record_payment, payment)
+
+
+async def _dispute_upheld(handle: WorkflowHandle, today: date) -> None:
+    """Not the customer's debt: the upheld dispute closes the case."""
+    await _update(handle, CollectionCase.open_dispute, OpenDispute(reason="not_my_debt"))
+    await _update(handle, CollectionCase.resolve_dispute, ResolveDispute(outcome="upheld"))
+
+
+async def _pay_and_reverse(handle: WorkflowHandle, today: date) -> None:
+    """A part payment that is returned: what it paid is owed again, collection goes on."""
+    payment = Payment(payment_id="P-back", amount=100_000)
+    await _update(handle, CollectionCase.record_payment, payment)
+    reversal = ReversePayment(payment_id="P-back", reason="returned")
+    await _update(handle, CollectionCase.reverse_payment, reversal)
+
+
+async def _vulnerable_then_cleared(handle: WorkflowHandle, today: date) -> None:
+    await _update(handle, CollectionCase.flag_vulnerability, FlagVulnerability(kind="illness"))
+    await _update(handle, CollectionCase.clear_vulnerability, ClearVulnerability())
+
+
+async def _customer_moves(handle: WorkflowHandle, today: date) -> None:
+    """The customer's phone and e-mail go and their zone changes (the `update_customer`
+    signal `PUT /v1/customers/{id}` sends); the send finds no address and skips."""
+    customer = Customer(customer_id="C-77", name="张三", timezone="Asia/Urumqi")
+    await _signal(handle, CollectionCase.update_customer, customer, "customer_updated")
+
+
+UK = {"jurisdiction": "UK", "currency": "GBP", "phone": "+447700900123"}
 
 
 COMMANDS: dict[str, Command] = {
@@ -166,10 +203,47 @@ COMMANDS: dict[str, Command] = {
         ),
     ),
     "recall": Command(lambda h, d: _update(h, CollectionCase.close, CloseCase()), quiet=True),
+    "dispute_upheld_closes": Command(_dispute_upheld, quiet=True),
+    "payment_reversed": Command(_pay_and_reverse),
+    "adjustment": Command(
+        lambda h, d: _update(
+            h,
+            CollectionCase.adjust_balance,
+            AdjustBalance(
+                adjustment_id="A-1",
+                component="interest",
+                direction="credit",
+                amount=2_000,
+                reason="goodwill",
+                reference="REF-1",
+            ),
+        )
+    ),
+    "wrong_number": Command(
+        lambda h, d: _update(
+            h, CollectionCase.record_contact_outcome, RecordContactOutcome(outcome="wrong_number")
+        ),
+        ceased=frozenset({"sms"}),
+    ),
+    "vulnerability_flagged_and_cleared": Command(_vulnerable_then_cleared),
+    "customer_update": Command(_customer_moves),
+    "breathing_space": Command(
+        lambda h, d: _update(
+            h,
+            CollectionCase.start_breathing_space,
+            StartBreathingSpace(kind="standard", started_on=d, reference="BS-1"),
+        ),
+        quiet=True,
+        opening=UK,
+    ),
 }
 
 
-async def _bring_to(runner: CaseRunner, kind: str) -> tuple[WorkflowHandle, date]:
+def escalations(timeline) -> int:
+    return sum(1 for e in timeline if e.type in ESCALATION_OF_EVENT or e.type == "case_closed")
+
+
+async def _bring_to(runner: CaseRunner, kind: str, opening: dict) -> tuple[WorkflowHandle, date]:
     """Start a case and hold the first activity of `kind` in flight; returns the case and
     the customer's day. Scoring, the first sync and the first message are held at opening
     (a mid-stage case at 10:00 with messages due); a hand-off is held at the bureau report,
@@ -178,11 +252,11 @@ async def _bring_to(runner: CaseRunner, kind: str) -> tuple[WorkflowHandle, date
     today = await local_today(runner.env)
     if kind != "hand_off_escalation":
         gate = runner.blocking.hold(kind)
-        handle = await runner.start(STRATEGY, due_date=today - timedelta(days=40))
+        handle = await runner.start(STRATEGY, due_date=today - timedelta(days=40), **opening)
         await asyncio.wait_for(gate.entered.wait(), 10)
         return handle, today
     due_date = today - timedelta(days=80)
-    handle = await runner.start(STRATEGY, due_date=due_date)
+    handle = await runner.start(STRATEGY, due_date=due_date, **opening)
     await eventually(
         lambda: any(n.template == "bureau_pre_notice" for n in runner.fakes.notifications)
     )
@@ -204,10 +278,11 @@ async def test_a_command_during_an_activity_is_honoured(
 ):
     spec = COMMANDS[command]
     async with runner.worker():
-        handle, today = await _bring_to(runner, kind)
+        handle, today = await _bring_to(runner, kind, spec.opening)
         await spec.send(handle, today)
         messages_before = len(runner.fakes.notifications)
         handoffs_before = len(runner.fakes.handoffs)
+        escalations_before = escalations((await handle.query(CollectionCase.timeline)).events)
         held_message = kind == "send_notification"
         held_handoff = kind == "hand_off_escalation"
         runner.blocking.release_all()
@@ -220,4 +295,7 @@ async def test_a_command_during_an_activity_is_honoured(
         new_handoffs = runner.fakes.handoffs[handoffs_before + held_handoff :]
         if spec.quiet:
             assert new_messages == [] and new_handoffs == []
+            # Only the held hand-off may still be recorded as the escalation it completes.
+            timeline = (await handle.query(CollectionCase.timeline)).events
+            assert escalations(timeline) - escalations_before <= held_handoff
         assert not [m for m in new_messages if m.channel in spec.ceased]

@@ -1,6 +1,6 @@
 """A running case moves to another strategy only on purpose, and says so on its timeline."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
@@ -12,7 +12,14 @@ from arrears.workflows.case_commands import CommandRejected
 from arrears.workflows.case_state import CaseState
 from tests.factories import opening
 from tests.strategy.builders import default_data
-from tests.workflows.harness import CaseRunner
+from tests.workflows.harness import (
+    SHANGHAI,
+    CaseRunner,
+    eventually,
+    local_today,
+    sleep_until_local,
+)
+from tests.workflows.story import assert_case_is_sound, idle
 from tests.workflows.test_strategy_paths import after, begin, events
 
 DEFAULT = load_default()
@@ -122,3 +129,78 @@ def test_a_closed_case_takes_no_migration():
         state.check_migration(StrategyMigration(strategy=earlier_mid_stage(), change_ref="C-1"))
 
     assert rejected.value.kind == "CaseClosed"
+
+
+def calls_first_in_mid_stage() -> Strategy:
+    """Version 2027.01-2: the mid stage starts with a call; its messages come two days in."""
+    data = default_data()
+    data["version"] = "2027.01-2"
+    mid = next(stage for stage in data["stages"] if stage["name"] == "mid")
+    mid["cadence"]["medium"] = [
+        {"day": 0, "every_days": 7, "channels": ["call"]},
+        {"day": 2, "every_days": 5, "channels": ["sms", "email"]},
+    ]
+    return from_data(data)
+
+
+async def test_messages_waiting_for_the_window_when_the_strategy_changes_are_taken_back_with_why(
+    runner: CaseRunner,
+):
+    """Messages deferred at 02:00 to 08:00; at 03:00 the case moves to a strategy whose
+    cadence no longer sends them: the case records that they are taken back, and why."""
+    async with runner.worker():
+        await sleep_until_local(runner.env, time(2))
+        today = await local_today(runner.env)
+        handle = await runner.start(DEFAULT, due_date=today - timedelta(days=40))
+        await eventually(lambda: bool(runner.fakes.syncs))
+        await idle(handle)
+        await runner.env.sleep(timedelta(hours=1))
+        await handle.execute_update(
+            CollectionCase.migrate_strategy,
+            StrategyMigration(strategy=calls_first_in_mid_stage(), change_ref="CHG-night"),
+        )
+        await runner.env.sleep(timedelta(hours=12))
+        timeline = await events(handle)
+        await assert_case_is_sound(handle, runner.fakes.stored_event_types)
+
+    def step(e) -> str | None:
+        return (e.model_extra or {}).get("step")
+
+    deferred = {step(e) for e in timeline if e.type == "contact_deferred"}
+    assert deferred == {"mid.d0.sms", "mid.d0.email"}
+    withdrawn = [e for e in timeline if e.type == "contact_withdrawn"]
+    assert {step(e) for e in withdrawn} == deferred
+    assert {e.rule for e in withdrawn} == {"strategy.migration"}
+    sent = {step(e) for e in timeline if e.type == "contact_sent"}
+    assert not sent & deferred
+
+
+async def test_a_notice_waiting_for_the_window_is_decided_again_under_the_new_strategy(
+    runner: CaseRunner,
+):
+    """The bureau pre-notice of a DPD-70 case waits at 02:00 for 08:00; the strategy changes
+    at 03:00 and still asks for it: it is taken back, queued again and sent at 08:00."""
+    async with runner.worker():
+        await sleep_until_local(runner.env, time(2))
+        today = await local_today(runner.env)
+        handle = await runner.start(DEFAULT, due_date=today - timedelta(days=70))
+        await eventually(lambda: bool(runner.fakes.syncs))
+        await idle(handle)
+        await runner.env.sleep(timedelta(hours=1))
+        await handle.execute_update(
+            CollectionCase.migrate_strategy,
+            StrategyMigration(strategy=earlier_mid_stage(), change_ref="CHG-night"),
+        )
+        await runner.env.sleep(timedelta(hours=12))
+        timeline = await events(handle)
+        await assert_case_is_sound(handle, runner.fakes.stored_event_types)
+
+    withdrawn = [
+        e
+        for e in timeline
+        if e.type == "contact_withdrawn" and e.model_extra["step"] == "bureau_pre_notice.sms"
+    ]
+    assert [e.rule for e in withdrawn] == ["strategy.migration"]
+    (notice,) = [e for e in timeline if e.type == "bureau_prenotice"]
+    assert notice.at > withdrawn[0].at
+    assert notice.at.astimezone(SHANGHAI).time() >= time(8)
