@@ -432,6 +432,9 @@ class NotificationResult(Contract):
       was reserved; the same key may be sent later.
     - `blocked`: the gate will not let it go (`rule` says which); recorded, never sent.
     `rule` and `profile` name the gate's rule and the version of the profile that decided.
+    `sent_at` (UTC): when a `sent` message left, by the ledger's clock (None from a sender
+    that does not say): the case records the send at that instant, so a command that
+    reached the case while the message was on its way is told after it.
     """
 
     idempotency_key: str
@@ -442,6 +445,14 @@ class NotificationResult(Contract):
     until: UtcDatetime | None = None
     rule: str | None = None
     profile: str | None = None
+    sent_at: UtcDatetime | None = None
+
+
+class HandedOff(Contract):
+    """When an escalation was handed off (UTC, by the hand-off table's clock): the first
+    time its key was handed off, also when a retry hands it off again."""
+
+    at: UtcDatetime
 
 
 class HandOff(Contract):

@@ -3,7 +3,7 @@
 import asyncpg
 from temporalio import activity
 
-from arrears.contracts import HandOff
+from arrears.contracts import HandedOff, HandOff
 from arrears.records import handoffs
 
 
@@ -15,6 +15,9 @@ class Escalations:
         self._pool = pool
 
     @activity.defn(name="hand_off_escalation")
-    async def hand_off(self, handoff: HandOff) -> None:
+    async def hand_off(self, handoff: HandOff) -> HandedOff:
+        """Record the hand-off once; answers when it was first handed off."""
         async with self._pool.acquire() as conn:
             await handoffs.create_handoff(conn, handoff=handoff)
+            at = await handoffs.handed_off_at(conn, idempotency_key=handoff.idempotency_key)
+        return HandedOff(at=at)

@@ -86,7 +86,7 @@ class Notifier:
         async with self._pool.acquire() as conn:
             earlier = await contacts.get_attempt(conn, idempotency_key=key)
         if earlier is not None and earlier["status"] != "pending":
-            return _outcome(request, earlier["status"], earlier["detail"])
+            return _outcome(request, earlier["status"], earlier["detail"], earlier["sent_at"])
         deferred = window_deferral(request)
         if deferred is not None:
             return deferred
@@ -101,7 +101,7 @@ class Notifier:
             )
             customer = await cases.get_customer(conn, customer_id=request.customer_id)
         if attempt["status"] != "pending":
-            return _outcome(request, attempt["status"], attempt["detail"])
+            return _outcome(request, attempt["status"], attempt["detail"], attempt["sent_at"])
         return await self._deliver(request, customer)
 
     async def _send_through_gate(
@@ -195,27 +195,30 @@ class Notifier:
         self, request: NotificationRequest, status: str, detail: str | None
     ) -> NotificationResult:
         async with self._pool.acquire() as conn:
-            await contacts.update_attempt(
+            sent_at = await contacts.update_attempt(
                 conn, idempotency_key=request.idempotency_key, status=status, detail=detail
             )
-        return _outcome(request, status, detail)
+        return _outcome(request, status, detail, sent_at)
 
 
-def _outcome(request: NotificationRequest, status: str, detail: str | None) -> NotificationResult:
+def _outcome(
+    request: NotificationRequest, status: str, detail: str | None, sent_at: datetime | None
+) -> NotificationResult:
     """The result of a finished attempt; a sent message is named by its idempotency key,
-    which is also the key the provider deduplicates on."""
+    which is also the key the provider deduplicates on, and carries when it left."""
     return NotificationResult(
         idempotency_key=request.idempotency_key,
         channel=request.channel,
         status=status,
         detail=detail,
         message_id=request.idempotency_key if status == "sent" else None,
+        sent_at=sent_at if status == "sent" else None,
     )
 
 
 def _stored(request: NotificationRequest, attempt: asyncpg.Record) -> NotificationResult:
     """The result of an attempt the ledger holds as decided, with the gate's rule."""
-    result = _outcome(request, attempt["status"], attempt["detail"])
+    result = _outcome(request, attempt["status"], attempt["detail"], attempt["sent_at"])
     return result.model_copy(update={"rule": attempt["rule"], "profile": attempt["profile"]})
 
 

@@ -1,5 +1,7 @@
 """The contact ledger: one row per contact decided, keyed by case + step."""
 
+from datetime import datetime
+
 import asyncpg
 
 
@@ -40,12 +42,14 @@ async def get_or_create_attempt(
 
 async def update_attempt(
     conn: asyncpg.Connection, *, idempotency_key: str, status: str, detail: str | None = None
-) -> None:
-    await conn.execute(
+) -> datetime | None:
+    """Mark the attempt done; returns when it was sent (UTC), None unless `sent`."""
+    return await conn.fetchval(
         """
         UPDATE contact_attempts
         SET status = $2, detail = $3, sent_at = CASE WHEN $2 = 'sent' THEN now() END
         WHERE idempotency_key = $1
+        RETURNING sent_at
         """,
         idempotency_key,
         status,

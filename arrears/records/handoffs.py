@@ -1,8 +1,17 @@
 """Escalations handed to the bureau, lawyers or litigation, once per key."""
 
+from datetime import datetime
+
 import asyncpg
 
 from arrears.contracts import HandOff
+
+
+async def handed_off_at(conn: asyncpg.Connection, *, idempotency_key: str) -> datetime:
+    """When the hand-off under `idempotency_key` was first recorded (UTC)."""
+    return await conn.fetchval(
+        "SELECT created_at FROM escalation_handoffs WHERE idempotency_key = $1", idempotency_key
+    )
 
 
 async def create_handoff(conn: asyncpg.Connection, *, handoff: HandOff) -> bool:

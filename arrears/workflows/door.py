@@ -209,9 +209,11 @@ def record_outcome(
     now: datetime,
     *,
     window_rule: str,
+    started: datetime | None = None,
 ) -> None:
     """Record what became of `sent`, as it happened: it may have been withdrawn while it
-    was on its way, and a message that left is recorded all the same."""
+    was on its way, and a message that left is recorded all the same, at the instant it
+    left (`sent_instant`; `started`: when the case asked for it)."""
     pending = next((p for p in state.pending_contacts if p.step_key == sent.step_key), None)
     if result.status == "deferred":
         if pending is not None:
@@ -236,6 +238,8 @@ def record_outcome(
             )
         return
     sent_now = result.status == "sent"
+    if sent_now:
+        now = sent_instant(result, started, now)
     state.record(
         now,
         "contact_sent" if sent_now else "contact_skipped",
@@ -259,6 +263,26 @@ def record_outcome(
         _fall_back(state, pending, now, None, None)
     else:
         state.contacts_done.add(sent.step_key)
+
+
+def sent_instant(result: NotificationResult, started: datetime | None, now: datetime) -> datetime:
+    """When a sent message left, as the case tells it (`instant_of_effect` of its
+    `sent_at`); `now` for any other result."""
+    return instant_of_effect(result.sent_at if result.status == "sent" else None, started, now)
+
+
+def instant_of_effect(
+    reported: datetime | None, started: datetime | None, now: datetime
+) -> datetime:
+    """When an effect the case awaited happened, as the case tells it: the instant the
+    activity `reported`, kept within the span it was under way (from `started`, when the
+    case asked for it, to `now`, when the case learned it, by the case's clock, since the
+    two clocks may differ). So a command that reached the case while the effect was on its
+    way is told after it when the effect happened first, and before it otherwise. Without
+    a reported instant (a history from before activities said so): `now`."""
+    if reported is None or started is None:
+        return now
+    return min(max(reported, started), now)
 
 
 def _defer(

@@ -19,6 +19,7 @@ from arrears.contracts import (
     CaseSync,
     Channel,
     ContactGateFacts,
+    HandedOff,
     HandOff,
     NotificationRequest,
     NotificationResult,
@@ -138,10 +139,11 @@ class CaseEffects:
             retry_policy=PATIENT,
         )
 
-    async def hand_off(self, step: str, rule: str) -> None:
-        """Hand an escalation to the team or system that carries it out (bureau, lawyers)."""
+    async def hand_off(self, step: str, rule: str) -> HandedOff | None:
+        """Hand an escalation to the team or system that carries it out (bureau, lawyers);
+        answers when it was handed off (None from a history before hand-offs said so)."""
         state = self._state
-        await workflow.execute_activity_method(
+        return await workflow.execute_activity_method(
             Escalations.hand_off,
             HandOff(
                 idempotency_key=f"{state.case_key}:{step}",

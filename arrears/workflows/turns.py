@@ -38,10 +38,12 @@ class StrategyTurns:
         due = next_hand_off(state, now)
         if due is not None:
             state.next_action = NextAction(kind=f"escalation_{due.step}", at=now)
-            await self._effects.hand_off(due.step, due.rule)
+            handed = await self._effects.hand_off(due.step, due.rule)
             # Re-checked after the await: nothing; the hand-off happened and is recorded as
-            # such. What comes next is decided afresh on the next step.
-            record_hand_off(state, due, workflow.now())
+            # such, at the instant it happened. What comes next is decided afresh on the
+            # next step.
+            at = door.instant_of_effect(handed.at if handed else None, now, workflow.now())
+            record_hand_off(state, due, at)
             return True
         if not state.is_open:  # written off just now
             return False
@@ -74,8 +76,9 @@ class StrategyTurns:
         )
         # Re-checked after the await: whether the contact is still waiting (a handler may
         # have withdrawn it); its outcome is recorded as it happened, nothing else follows.
-        door.record_outcome(state, pending, result, workflow.now(), window_rule=window.rule)
-        validation_notice.record_sent(state, pending, result, workflow.now())
+        done = workflow.now()
+        door.record_outcome(state, pending, result, done, window_rule=window.rule, started=now)
+        validation_notice.record_sent(state, pending, result, door.sent_instant(result, now, done))
         return True
 
     def review(self, now: datetime) -> None:

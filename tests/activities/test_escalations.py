@@ -26,14 +26,19 @@ async def test_a_retried_hand_off_is_recorded_once(pool: asyncpg.Pool):
         strategy_version="2026.12-1",
     )
     env = ActivityEnvironment()
-    await env.run(Escalations(pool).hand_off, handoff)
-    await env.run(Escalations(pool).hand_off, handoff)
+    first = await env.run(Escalations(pool).hand_off, handoff)
+    second = await env.run(Escalations(pool).hand_off, handoff)
     async with pool.acquire() as conn:
         rows = await conn.fetch(
             "SELECT step, dpd, balance, rule, strategy_version FROM escalation_handoffs"
             " WHERE loan_id = $1",
             state.loan_id,
         )
+        created_at = await conn.fetchval(
+            "SELECT created_at FROM escalation_handoffs WHERE loan_id = $1", state.loan_id
+        )
+    # Both answers say when it was handed off: the first time.
+    assert first.at == second.at == created_at
     assert [dict(r) for r in rows] == [
         {
             "step": "lawyer_letter",

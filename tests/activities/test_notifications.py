@@ -62,6 +62,8 @@ async def test_a_retried_send_delivers_one_message(pool: asyncpg.Pool):
     assert "5,120.00 CNY" in messages[0]["body"]
     assert "2026-11-20" in messages[0]["body"]
     assert attempts[0]["status"] == "sent" and attempts[0]["sent_at"] is not None
+    # Both answers say when the message left: the first time, by the ledger's clock.
+    assert first.sent_at == second.sent_at == attempts[0]["sent_at"]
 
 
 async def test_a_send_interrupted_after_delivery_is_not_delivered_again(pool: asyncpg.Pool):

@@ -224,6 +224,61 @@ async def test_paid_in_full_while_the_first_message_is_on_its_way_stops_the_pre_
         await assert_case_is_sound(handle, runner.fakes.stored_event_types)
 
 
+async def test_a_message_that_left_before_a_payment_arrived_is_told_before_it(
+    runner: CaseRunner,
+):
+    """The message leaves, then the payment in full reaches the case, and only then does
+    the case learn that the message left: the case records the closing first, yet tells
+    the send at the instant it happened, so the timeline in time order tells the story as
+    it was. Without the instant, it told a message sent after the case had closed."""
+    runner.blocking.clock = runner.env.get_current_time
+    async with runner.worker():
+        today = await skip_to_local(runner, SHANGHAI, time(10))
+        gate = runner.blocking.hold("send_notification", after=True)
+        handle = await runner.start(STRATEGY, due_date=today - timedelta(days=76))
+        await asyncio.wait_for(gate.entered.wait(), 10)
+        await asyncio.sleep(1)  # the server clock runs on while the message is held
+        await handle.execute_update(
+            CollectionCase.record_payment, Payment(payment_id="P-all", amount=512_000)
+        )
+        runner.blocking.release_all()
+        await idle(handle)
+        timeline = await handle.query(CollectionCase.timeline)
+        await assert_case_is_sound(handle, runner.fakes.stored_event_types)
+
+    recorded = [e.type for e in timeline.events]
+    told = [e.type for e in timeline.in_time_order().events]
+    assert recorded.index("case_closed") < recorded.index("contact_sent")
+    assert told.index("contact_sent") < told.index("payment_applied") < told.index("case_closed")
+
+
+async def test_a_message_that_left_after_a_payment_arrived_is_told_after_it(
+    runner: CaseRunner,
+):
+    """The payment reaches the case while the message is on its way, before it left: the
+    message goes all the same (it was decided before the payment), and is told after it."""
+    runner.blocking.clock = runner.env.get_current_time
+    async with runner.worker():
+        today = await skip_to_local(runner, SHANGHAI, time(10))
+        gate = runner.blocking.hold("send_notification")
+        handle = await runner.start(STRATEGY, due_date=today - timedelta(days=76))
+        await asyncio.wait_for(gate.entered.wait(), 10)
+        await handle.execute_update(
+            CollectionCase.record_payment, Payment(payment_id="P-all", amount=512_000)
+        )
+        await asyncio.sleep(1)
+        runner.blocking.release_all()
+        await idle(handle)
+        timeline = await handle.query(CollectionCase.timeline)
+
+    told = timeline.in_time_order().events
+    kinds = [e.type for e in told]
+    assert kinds.index("case_closed") < kinds.index("contact_sent")
+    (closed,) = of_type(told, "case_closed")
+    (sent,) = of_type(told, "contact_sent")
+    assert sent.at > closed.at
+
+
 async def test_a_command_answers_with_what_the_case_does_next(runner: CaseRunner):
     """Messages wait for 08:00; a promise takes them back, and the answer says so."""
     async with runner.worker():
