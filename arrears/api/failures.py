@@ -3,7 +3,8 @@
 A call that Temporal refuses or does not answer in time is looked at once more, with
 `describe`, to tell apart a case that does not exist or has closed, a case whose workflow
 task keeps failing (stuck: a bug in the workflow code, or code that cannot replay the
-case's history), and a case nobody answered for (Temporal or every worker down or behind).
+case's history), and a case nobody answered for (Temporal or every worker down or behind,
+or a worker that took the case's workflow task and hung: its task keeps timing out).
 Whatever Temporal answers, the caller gets one of the errors of `arrears.errors`, never an
 `RPCError`.
 
@@ -16,6 +17,9 @@ import logging
 import re
 from datetime import timedelta
 
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.workflowservice.v1 import GetWorkflowExecutionHistoryReverseRequest
 from temporalio.client import (
     Client,
     WorkflowExecutionDescription,
@@ -49,6 +53,10 @@ failure and lets later attempts time out, so the server's own refusal of queries
 updates (FAILED_PRECONDITION, "Workflow Task in failed state", from the third attempt on)
 comes one workflow task timeout after the first failure; `describe` shows it at once."""
 
+TIMED_OUT_DETAIL = (
+    "no worker finished the case's work in time (its workflow task keeps timing out); retry shortly"
+)
+
 DESCRIBE_TIMEOUT = timedelta(seconds=3)
 """How long a diagnosis waits for Temporal to describe the case; past it, the caller gets
 the plain 503 the failed call deserved."""
@@ -66,6 +74,16 @@ TEMPORAL_FAILURES = (
 
 _KIND = re.compile(r"[A-Z][A-Za-z0-9]*")
 _WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
+
+_TASK_OUTCOMES = {
+    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
+    EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+}
+_HISTORY_PAGE = 100
+_HISTORY_PAGES = 3
+"""How far back (pages of `_HISTORY_PAGE` events, newest first) a diagnosis looks for the
+case's last workflow task outcome; signals alone come between it and the end."""
 
 # The client gave up waiting (its deadline is reported as CANCELLED, "Timeout expired"), or
 # the server did (DEADLINE_EXCEEDED): for a query or update, no worker answered in time.
@@ -124,7 +142,7 @@ class CaseFailures:
             ) from error
         if description.status != WorkflowExecutionStatus.RUNNING:
             raise CaseClosedError(loan_id)
-        stuck = self._stuck_in(description)
+        stuck = await self._stuck_in(description)
         if stuck is not None:
             raise stuck
 
@@ -140,9 +158,11 @@ class CaseFailures:
             return CaseClosedError(loan_id)
         return CaseServiceUnavailableError("the case did not accept the command; retry")
 
-    async def _stuck(self, loan_id: str | None) -> CaseStuckError | None:
-        """The case's `CaseStuckError` if its workflow task is failing; None if it is not,
-        or if Temporal does not say in time."""
+    async def _stuck(
+        self, loan_id: str | None
+    ) -> CaseStuckError | CaseServiceUnavailableError | None:
+        """The case's `CaseStuckError` if its workflow task is failing, a 503 `unavailable`
+        if it keeps timing out; None if neither, or if Temporal does not say in time."""
         if loan_id is None:
             return None
         try:
@@ -151,16 +171,64 @@ class CaseFailures:
             return None
         if description.status != WorkflowExecutionStatus.RUNNING:
             return None
-        return self._stuck_in(description)
+        return await self._stuck_in(description)
 
-    def _stuck_in(self, description: WorkflowExecutionDescription) -> CaseStuckError | None:
+    async def _stuck_in(
+        self, description: WorkflowExecutionDescription
+    ) -> CaseStuckError | CaseServiceUnavailableError | None:
+        """Whether the case's pending workflow task has been retried, and why: the last
+        attempt recorded failed (`CaseStuckError`), or timed out (a worker took it and never
+        finished: stopped, hung, or killed mid-task; a 503 `unavailable`, as for a worker
+        that is not there). A task that failed once and then timed out is stuck: the SDK
+        reports only a task's first failure. One that timed out first and then failed
+        records only the timeout: it reads as timing out, with the warning naming it."""
         raw = description.raw_description
         if not raw.HasField("pending_workflow_task"):
             return None
         attempt = raw.pending_workflow_task.attempt
         if attempt < STUCK_AT_ATTEMPT:
             return None
+        if (
+            await self._last_task_outcome(description)
+            == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT
+        ):
+            log.warning(
+                "case workflow %s: its workflow task keeps timing out (attempt %s); "
+                "is every worker running and responsive?",
+                description.id,
+                attempt,
+            )
+            return CaseServiceUnavailableError(TIMED_OUT_DETAIL)
         return self._stuck_error(description.id, attempt)
+
+    async def _last_task_outcome(
+        self, description: WorkflowExecutionDescription
+    ) -> "EventType.ValueType | None":
+        """How the case's last recorded workflow task ended (completed, failed, timed out),
+        from its history read newest first; None if Temporal does not say in time. Retried
+        attempts record nothing, so this is how the first attempt of the pending task
+        ended."""
+        request = GetWorkflowExecutionHistoryReverseRequest(
+            namespace=self._client.namespace,
+            execution=WorkflowExecution(workflow_id=description.id, run_id=description.run_id),
+            maximum_page_size=_HISTORY_PAGE,
+        )
+        service = self._client.workflow_service
+        try:
+            async with asyncio.timeout(DESCRIBE_TIMEOUT.total_seconds()):
+                for _ in range(_HISTORY_PAGES):
+                    page = await service.get_workflow_execution_history_reverse(
+                        request, timeout=DESCRIBE_TIMEOUT
+                    )
+                    for event in page.history.events:
+                        if event.event_type in _TASK_OUTCOMES:
+                            return event.event_type
+                    if not page.next_page_token:
+                        return None
+                    request.next_page_token = page.next_page_token
+        except (TimeoutError, RPCError):
+            return None
+        return None
 
     @staticmethod
     def _stuck_error(

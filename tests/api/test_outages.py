@@ -24,7 +24,7 @@ from arrears.errors import (
     TemporalCallError,
 )
 from tests.api.conftest import api_settings, auth, unserved_case
-from tests.api.stuck_case import case_that_breaks_on_payment
+from tests.api.stuck_case import case_that_breaks_on_payment, case_whose_worker_hangs
 from tests.api.test_commands import promise
 from tests.factories import case_body, make_converter
 
@@ -163,6 +163,37 @@ async def test_a_stuck_case_is_503_case_stuck_on_every_route_and_is_logged(
     ]
     assert alerts and all(f"case-{loan_id}" in record.getMessage() for record in alerts)
     assert "张三" not in caplog.text and "13800138000" not in caplog.text
+
+
+async def test_a_sound_case_whose_worker_hangs_is_503_unavailable_not_stuck(
+    api: httpx.AsyncClient,
+    dev_env: WorkflowEnvironment,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+):
+    # A worker stopped, swapping or blocked takes the case's workflow task and lets it time
+    # out, attempt after attempt: nothing failed, no code needs fixing, the case goes on
+    # once its worker does. Not `case_stuck`, and no alarm for operators.
+    monkeypatch.setattr(gateway, "ANSWER_TIMEOUT", timedelta(seconds=2))
+    caplog.set_level(logging.WARNING, logger="arrears.api")
+    async with case_whose_worker_hangs(dev_env) as loan_id:
+        calls = every_case_route(api, loan_id)
+        calls["async payment"] = api.post(
+            f"/v1/cases/{loan_id}/payments",
+            json={"payment_id": "P-o5", "amount": 100},
+            headers={**auth("agent"), **ASYNC},
+        )
+        responses = await answers(calls)
+
+    for route, response in responses.items():
+        assert response.status_code == 503, (route, response.text)
+        assert response.json()["error"] == "unavailable", (route, response.text)
+        assert response.json().keys() == {"detail", "error"}, route
+        assert response.headers["retry-after"] == "5", route
+    assert "timing out" in responses["view"].json()["detail"]
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    warnings = [record.getMessage() for record in caplog.records if record.name == "arrears.api"]
+    assert any(f"case-{loan_id}" in message and "timing out" in message for message in warnings)
 
 
 async def test_no_temporal_error_escapes_unexplained(dev_env: WorkflowEnvironment):
