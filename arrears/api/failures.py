@@ -17,9 +17,6 @@ import logging
 import re
 from datetime import timedelta
 
-from temporalio.api.common.v1 import WorkflowExecution
-from temporalio.api.enums.v1 import EventType
-from temporalio.api.workflowservice.v1 import GetWorkflowExecutionHistoryReverseRequest
 from temporalio.client import (
     Client,
     WorkflowExecutionDescription,
@@ -32,7 +29,7 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from arrears import ids
+from arrears import ids, workflow_tasks
 from arrears.errors import (
     ArrearsError,
     CaseClosedError,
@@ -46,12 +43,11 @@ from arrears.errors import (
 
 log = logging.getLogger("arrears.api")
 
-STUCK_AT_ATTEMPT = 2
-"""A running case whose pending workflow task is on this attempt or a later one has failed
-(or timed out) on every try since it last moved. The Python SDK reports only a task's first
-failure and lets later attempts time out, so the server's own refusal of queries and
-updates (FAILED_PRECONDITION, "Workflow Task in failed state", from the third attempt on)
-comes one workflow task timeout after the first failure; `describe` shows it at once."""
+# A running case whose pending workflow task has been tried again has failed or timed out on
+# every try since it last moved (`workflow_tasks`). The Python SDK reports only a task's
+# first failure and lets later attempts time out, so the server's own refusal of queries and
+# updates (FAILED_PRECONDITION, "Workflow Task in failed state", from the third attempt on)
+# comes one workflow task timeout after the first failure; `describe` shows it at once.
 
 TIMED_OUT_DETAIL = (
     "no worker finished the case's work in time (its workflow task keeps timing out); retry shortly"
@@ -74,16 +70,6 @@ TEMPORAL_FAILURES = (
 
 _KIND = re.compile(r"[A-Z][A-Za-z0-9]*")
 _WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
-
-_TASK_OUTCOMES = {
-    EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
-    EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
-    EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
-}
-_HISTORY_PAGE = 100
-_HISTORY_PAGES = 3
-"""How far back (pages of `_HISTORY_PAGE` events, newest first) a diagnosis looks for the
-case's last workflow task outcome; signals alone come between it and the end."""
 
 # The client gave up waiting (its deadline is reported as CANCELLED, "Timeout expired"), or
 # the server did (DEADLINE_EXCEEDED): for a query or update, no worker answered in time.
@@ -176,22 +162,15 @@ class CaseFailures:
     async def _stuck_in(
         self, description: WorkflowExecutionDescription
     ) -> CaseStuckError | CaseServiceUnavailableError | None:
-        """Whether the case's pending workflow task has been retried, and why: the last
-        attempt recorded failed (`CaseStuckError`), or timed out (a worker took it and never
-        finished: stopped, hung, or killed mid-task; a 503 `unavailable`, as for a worker
-        that is not there). A task that failed once and then timed out is stuck: the SDK
-        reports only a task's first failure. One that timed out first and then failed
-        records only the timeout: it reads as timing out, with the warning naming it."""
-        raw = description.raw_description
-        if not raw.HasField("pending_workflow_task"):
+        """Whether the case's pending workflow task has been tried again, and why: failing
+        (`CaseStuckError`), or timing out (a worker took it and never finished: stopped,
+        hung, or killed mid-task; a 503 `unavailable`, as for a worker that is not there).
+        See `workflow_tasks`."""
+        found = await workflow_tasks.trouble(self._client, description, DESCRIBE_TIMEOUT)
+        if found is None:
             return None
-        attempt = raw.pending_workflow_task.attempt
-        if attempt < STUCK_AT_ATTEMPT:
-            return None
-        if (
-            await self._last_task_outcome(description)
-            == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT
-        ):
+        kind, attempt = found
+        if kind == "timing out":
             log.warning(
                 "case workflow %s: its workflow task keeps timing out (attempt %s); "
                 "is every worker running and responsive?",
@@ -200,35 +179,6 @@ class CaseFailures:
             )
             return CaseServiceUnavailableError(TIMED_OUT_DETAIL)
         return self._stuck_error(description.id, attempt)
-
-    async def _last_task_outcome(
-        self, description: WorkflowExecutionDescription
-    ) -> "EventType.ValueType | None":
-        """How the case's last recorded workflow task ended (completed, failed, timed out),
-        from its history read newest first; None if Temporal does not say in time. Retried
-        attempts record nothing, so this is how the first attempt of the pending task
-        ended."""
-        request = GetWorkflowExecutionHistoryReverseRequest(
-            namespace=self._client.namespace,
-            execution=WorkflowExecution(workflow_id=description.id, run_id=description.run_id),
-            maximum_page_size=_HISTORY_PAGE,
-        )
-        service = self._client.workflow_service
-        try:
-            async with asyncio.timeout(DESCRIBE_TIMEOUT.total_seconds()):
-                for _ in range(_HISTORY_PAGES):
-                    page = await service.get_workflow_execution_history_reverse(
-                        request, timeout=DESCRIBE_TIMEOUT
-                    )
-                    for event in page.history.events:
-                        if event.event_type in _TASK_OUTCOMES:
-                            return event.event_type
-                    if not page.next_page_token:
-                        return None
-                    request.next_page_token = page.next_page_token
-        except (TimeoutError, RPCError):
-            return None
-        return None
 
     @staticmethod
     def _stuck_error(

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from temporalio import workflow
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import PollWorkflowTaskQueueRequest
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -76,10 +77,9 @@ async def case_that_breaks_on_payment(env: WorkflowEnvironment) -> AsyncIterator
             await handle.terminate("test finished")
 
 
-async def _take_and_drop(env: WorkflowEnvironment, task_queue: str) -> int:
+async def take_and_drop(client: Client, task_queue: str) -> int:
     """Take the next workflow task on `task_queue` as a worker would, and never answer it
     (a hung worker: stopped, swapping, blocked); its attempt."""
-    client = env.client
     request = PollWorkflowTaskQueueRequest(
         namespace=client.namespace,
         task_queue=TaskQueue(name=task_queue),
@@ -108,7 +108,7 @@ async def case_whose_worker_hangs(
         task_timeout=timedelta(seconds=1),
     )
     try:
-        while await _take_and_drop(env, task_queue) < attempts:
+        while await take_and_drop(env.client, task_queue) < attempts:
             pass
         yield case.loan_id
     finally:
