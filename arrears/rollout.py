@@ -21,6 +21,7 @@ from enum import StrEnum
 
 from temporalio.client import (
     Client,
+    WorkflowExecutionDescription,
     WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowUpdateFailedError,
@@ -29,7 +30,7 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from arrears import ids
+from arrears import ids, workflow_tasks
 from arrears.commands import StrategyMigration
 from arrears.strategy import Strategy
 from arrears.strategy.model import VERSION_PATTERN
@@ -169,9 +170,11 @@ async def _migrate(
     except WorkflowUpdateFailedError as error:
         return CaseOutcome(loan_id, Outcome.REFUSED, _rejection(error))
     except (TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-        return CaseOutcome(loan_id, Outcome.UNREACHABLE, await _silence(handle, patience))
+        return CaseOutcome(loan_id, Outcome.UNREACHABLE, await _silence(client, handle, patience))
     except RPCError as error:
-        return CaseOutcome(loan_id, Outcome.UNREACHABLE, _rpc_failure(error))
+        return CaseOutcome(
+            loan_id, Outcome.UNREACHABLE, await _rpc_failure(client, handle, error, patience)
+        )
     except Exception as error:  # reported for this case; the others go on
         return CaseOutcome(loan_id, Outcome.UNREACHABLE, f"{type(error).__name__}: {error}")
     return CaseOutcome(loan_id, Outcome.MOVED if answer.accepted else Outcome.ALREADY_MOVED)
@@ -184,29 +187,57 @@ def _rejection(error: WorkflowUpdateFailedError) -> str:
     return str(cause) if cause else "the case rejected the update"
 
 
-def _rpc_failure(error: RPCError) -> str:
+async def _rpc_failure(
+    client: Client, handle: WorkflowHandle, error: RPCError, patience: timedelta
+) -> str:
     if error.status == RPCStatusCode.NOT_FOUND:
         return "not found: no running workflow for the case (it ended meanwhile?)"
     if error.status == RPCStatusCode.FAILED_PRECONDITION and _TASK_FAILING in error.message:
-        return f"workflow task failing: {error.message}"
+        # The server's words for a task retried, whether it failed or timed out.
+        try:
+            async with asyncio.timeout(patience.total_seconds()):
+                description = await handle.describe(rpc_timeout=patience)
+        except (RPCError, TimeoutError):
+            return f"workflow task failing: {error.message}"
+        return await _task_trouble(client, description, patience) or (
+            f"workflow task failing: {error.message}"
+        )
     return f"{error.status.name}: {error.message}"
 
 
-async def _silence(handle: WorkflowHandle, patience: timedelta) -> str:
+async def _silence(client: Client, handle: WorkflowHandle, patience: timedelta) -> str:
     """Why a case did not answer within `patience`, as far as the server can tell."""
     waited = f"no answer within {patience.total_seconds():g} s"
     try:
         async with asyncio.timeout(patience.total_seconds()):
             description = await handle.describe(rpc_timeout=patience)
     except RPCError as error:
-        return _rpc_failure(error) if error.status == RPCStatusCode.NOT_FOUND else waited
+        if error.status == RPCStatusCode.NOT_FOUND:
+            return await _rpc_failure(client, handle, error, patience)
+        return waited
     except TimeoutError:
         return waited
     status = description.status
     if status is not None and status != WorkflowExecutionStatus.RUNNING:
         return f"not found: its workflow ended meanwhile ({status.name.lower()})"
-    task = description.raw_description.pending_workflow_task
-    if task.attempt > 1:
-        # A workflow task retried is one that failed: the case's code fails on its history.
-        return f"workflow task failing (attempt {task.attempt}); {waited}"
+    trouble = await _task_trouble(client, description, patience)
+    if trouble is not None:
+        return f"{trouble}; {waited}"
     return f"timeout: {waited}"
+
+
+async def _task_trouble(
+    client: Client, description: WorkflowExecutionDescription, patience: timedelta
+) -> str | None:
+    """What a retried workflow task of the case says (`workflow_tasks`): failing, the
+    case's code cannot run it; timing out, a worker took it and never finished."""
+    found = await workflow_tasks.trouble(client, description, patience)
+    if found is None:
+        return None
+    kind, attempt = found
+    if kind == "timing out":
+        return (
+            f"workflow task timing out (attempt {attempt}): a worker took it and never "
+            "finished; is every worker running?"
+        )
+    return f"workflow task failing (attempt {attempt})"

@@ -3,7 +3,8 @@
 A call that Temporal refuses or does not answer in time is looked at once more, with
 `describe`, to tell apart a case that does not exist or has closed, a case whose workflow
 task keeps failing (stuck: a bug in the workflow code, or code that cannot replay the
-case's history), and a case nobody answered for (Temporal or every worker down or behind).
+case's history), and a case nobody answered for (Temporal or every worker down or behind,
+or a worker that took the case's workflow task and hung: its task keeps timing out).
 Whatever Temporal answers, the caller gets one of the errors of `arrears.errors`, never an
 `RPCError`.
 
@@ -28,7 +29,7 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from arrears import ids
+from arrears import ids, workflow_tasks
 from arrears.errors import (
     ArrearsError,
     CaseClosedError,
@@ -43,12 +44,15 @@ from arrears.errors import (
 
 log = logging.getLogger("arrears.api")
 
-STUCK_AT_ATTEMPT = 2
-"""A running case whose pending workflow task is on this attempt or a later one has failed
-(or timed out) on every try since it last moved. The Python SDK reports only a task's first
-failure and lets later attempts time out, so the server's own refusal of queries and
-updates (FAILED_PRECONDITION, "Workflow Task in failed state", from the third attempt on)
-comes one workflow task timeout after the first failure; `describe` shows it at once."""
+# A running case whose pending workflow task has been tried again has failed or timed out on
+# every try since it last moved (`workflow_tasks`). The Python SDK reports only a task's
+# first failure and lets later attempts time out, so the server's own refusal of queries and
+# updates (FAILED_PRECONDITION, "Workflow Task in failed state", from the third attempt on)
+# comes one workflow task timeout after the first failure; `describe` shows it at once.
+
+TIMED_OUT_DETAIL = (
+    "no worker finished the case's work in time (its workflow task keeps timing out); retry shortly"
+)
 
 DESCRIBE_TIMEOUT = timedelta(seconds=3)
 """How long a diagnosis waits for Temporal to describe the case; past it, the caller gets
@@ -125,7 +129,7 @@ class CaseFailures:
             ) from error
         if description.status != WorkflowExecutionStatus.RUNNING:
             raise CaseClosedError(loan_id)
-        stuck = self._stuck_in(description)
+        stuck = await self._stuck_in(description)
         if stuck is not None:
             raise stuck
 
@@ -141,9 +145,11 @@ class CaseFailures:
             return CaseClosedError(loan_id)
         return CaseServiceUnavailableError("the case did not accept the command; retry")
 
-    async def _stuck(self, loan_id: str | None) -> CaseStuckError | None:
-        """The case's `CaseStuckError` if its workflow task is failing; None if it is not,
-        or if Temporal does not say in time."""
+    async def _stuck(
+        self, loan_id: str | None
+    ) -> CaseStuckError | CaseServiceUnavailableError | None:
+        """The case's `CaseStuckError` if its workflow task is failing, a 503 `unavailable`
+        if it keeps timing out; None if neither, or if Temporal does not say in time."""
         if loan_id is None:
             return None
         try:
@@ -152,15 +158,27 @@ class CaseFailures:
             return None
         if description.status != WorkflowExecutionStatus.RUNNING:
             return None
-        return self._stuck_in(description)
+        return await self._stuck_in(description)
 
-    def _stuck_in(self, description: WorkflowExecutionDescription) -> CaseStuckError | None:
-        raw = description.raw_description
-        if not raw.HasField("pending_workflow_task"):
+    async def _stuck_in(
+        self, description: WorkflowExecutionDescription
+    ) -> CaseStuckError | CaseServiceUnavailableError | None:
+        """Whether the case's pending workflow task has been tried again, and why: failing
+        (`CaseStuckError`), or timing out (a worker took it and never finished: stopped,
+        hung, or killed mid-task; a 503 `unavailable`, as for a worker that is not there).
+        See `workflow_tasks`."""
+        found = await workflow_tasks.trouble(self._client, description, DESCRIBE_TIMEOUT)
+        if found is None:
             return None
-        attempt = raw.pending_workflow_task.attempt
-        if attempt < STUCK_AT_ATTEMPT:
-            return None
+        kind, attempt = found
+        if kind == "timing out":
+            log.warning(
+                "case workflow %s: its workflow task keeps timing out (attempt %s); "
+                "is every worker running and responsive?",
+                description.id,
+                attempt,
+            )
+            return CaseServiceUnavailableError(TIMED_OUT_DETAIL)
         return self._stuck_error(description.id, attempt)
 
     @staticmethod

@@ -1,8 +1,9 @@
 """A case whose workflow code has a bug: it serves the case until its first payment, then
-its workflow task fails on every attempt, as a bug raising in the real workflow would.
+its workflow task fails on every attempt, as a bug raising in the real workflow would. And a
+sound case whose worker hangs: it takes the case's workflow task and never answers.
 
-It runs under the real workflow name on a task queue of its own, with a worker of its own,
-on the real dev server; nothing of Temporal is imitated.
+Each runs on a task queue of its own on the real dev server; nothing of Temporal is
+imitated (the hung worker polls Temporal's own worker API and drops what it takes).
 """
 
 import uuid
@@ -11,12 +12,16 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from temporalio import workflow
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import PollWorkflowTaskQueueRequest
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from arrears import ids
 from arrears.contracts import CaseView, Payment, Timeline
 from arrears.strategy import load_default
+from arrears.workflows.case import CollectionCase
 from arrears.workflows.case_state import CaseStart, CaseState
 from tests.factories import opening
 
@@ -70,3 +75,41 @@ async def case_that_breaks_on_payment(env: WorkflowEnvironment) -> AsyncIterator
             yield case.loan_id
         finally:
             await handle.terminate("test finished")
+
+
+async def take_and_drop(client: Client, task_queue: str) -> int:
+    """Take the next workflow task on `task_queue` as a worker would, and never answer it
+    (a hung worker: stopped, swapping, blocked); its attempt."""
+    request = PollWorkflowTaskQueueRequest(
+        namespace=client.namespace,
+        task_queue=TaskQueue(name=task_queue),
+        identity="a worker that hangs",
+    )
+    while True:
+        task = await client.workflow_service.poll_workflow_task_queue(request)
+        if task.task_token:  # an empty answer: the long poll ended with nothing to take
+            return task.attempt
+
+
+@asynccontextmanager
+async def case_whose_worker_hangs(
+    env: WorkflowEnvironment, attempts: int = 3
+) -> AsyncIterator[str]:
+    """A real case whose workflow task a worker takes and never finishes, until the task is
+    on attempt `attempts`: each one timed out, none failed. Its code is sound; its worker
+    is not answering. Its loan_id; terminated on the way out."""
+    task_queue = f"worker-hangs-{uuid.uuid4().hex[:8]}"
+    case = opening()
+    handle = await env.client.start_workflow(
+        CollectionCase.run,
+        CaseStart(opening=case, received_at=datetime.now(UTC), strategy=load_default()),
+        id=ids.case_workflow_id(case.loan_id),
+        task_queue=task_queue,
+        task_timeout=timedelta(seconds=1),
+    )
+    try:
+        while await take_and_drop(env.client, task_queue) < attempts:
+            pass
+        yield case.loan_id
+    finally:
+        await handle.terminate("test finished")

@@ -24,31 +24,86 @@ from arrears.errors import (
     TemporalCallError,
 )
 from tests.api.conftest import api_settings, auth, unserved_case
-from tests.api.stuck_case import case_that_breaks_on_payment
-from tests.api.test_commands import promise
+from tests.api.stuck_case import case_that_breaks_on_payment, case_whose_worker_hangs
+from tests.api.test_commands import plan, promise
+from tests.api.test_contact_care import breathing_space
 from tests.factories import case_body, make_converter
 
 ASYNC = {"Prefer": "respond-async"}
 
 
+def case_routes(loan_id: str) -> dict[str, tuple[str, str, str, dict | None]]:
+    """(method, path, role, body) of every route that reaches the case of `loan_id`, each
+    with a body the API takes, so that it is Temporal that must answer."""
+    case = f"/v1/cases/{loan_id}"
+    bank, agent, admin = "bank", "agent", "admin"
+    flag = {"kind": "bereavement", "note_ref": "N-1"}
+    migration = {"to_version": "2026.12-1", "change_ref": "C-1"}
+    adjustment = {
+        "adjustment_id": "A-o1",
+        "component": "fees",
+        "direction": "credit",
+        "amount": 1,
+        "reason": "correction",
+        "reference": "R-1",
+    }
+    return {
+        "view": ("GET", case, agent, None),
+        "timeline": ("GET", f"{case}/timeline", "auditor", None),
+        "contact check": ("GET", f"{case}/contact-check?channel=sms", agent, None),
+        "open again": ("POST", "/v1/cases", bank, case_body(loan_id=loan_id)),
+        "payment": ("POST", f"{case}/payments", agent, {"payment_id": "P-o1", "amount": 100}),
+        "promise": ("POST", f"{case}/promises", agent, promise()),
+        "hardship": ("POST", f"{case}/hardship", agent, {"reason": "illness"}),
+        "plan": ("POST", f"{case}/plans", agent, plan(instalments=3)),
+        "dispute": ("POST", f"{case}/disputes", bank, {"reason": "amount_wrong"}),
+        "resolve": ("POST", f"{case}/disputes/resolve", bank, {"outcome": "rejected"}),
+        "cease": ("POST", f"{case}/contact-preferences", agent, {"channels": ["sms"]}),
+        "outcome": ("POST", f"{case}/contact-outcomes", agent, {"outcome": "no_answer"}),
+        "flag": ("POST", f"{case}/vulnerability", agent, flag),
+        "unflag": ("DELETE", f"{case}/vulnerability", agent, None),
+        "breathing space": ("POST", f"{case}/breathing-space", bank, breathing_space()),
+        "strategy": ("POST", f"{case}/strategy", admin, migration),
+        "adjustment": ("POST", f"{case}/adjustments", bank, adjustment),
+        "reversal": ("POST", f"{case}/payments/P-o0/reversal", bank, {"reason": "returned"}),
+        "recall": ("POST", f"{case}/close", bank, {}),
+    }
+
+
 def every_case_route(api: httpx.AsyncClient, loan_id: str) -> dict[str, Awaitable]:
     """Each route that reaches the case of `loan_id`, called once."""
-    case = f"/v1/cases/{loan_id}"
-    payment = {"payment_id": "P-o1", "amount": 100}
     return {
-        "view": api.get(case, headers=auth("agent")),
-        "timeline": api.get(f"{case}/timeline", headers=auth("auditor")),
-        "open again": api.post("/v1/cases", json=case_body(loan_id=loan_id), headers=auth("bank")),
-        "payment": api.post(f"{case}/payments", json=payment, headers=auth("agent")),
-        "promise": api.post(f"{case}/promises", json=promise(), headers=auth("agent")),
-        "hardship": api.post(f"{case}/hardship", json={"reason": "illness"}, headers=auth("agent")),
-        "recall": api.post(f"{case}/close", json={}, headers=auth("bank")),
+        route: api.request(method, path, json=body, headers=auth(role))
+        for route, (method, path, role, body) in case_routes(loan_id).items()
     }
 
 
 async def answers(calls: dict[str, Awaitable]) -> dict[str, httpx.Response]:
-    responses = await asyncio.gather(*calls.values())
+    """Every call's answer, a few at a time: Temporal refuses more than a handful of
+    updates in flight on one workflow (RESOURCE_EXHAUSTED), which is not what is tested."""
+    gate = asyncio.Semaphore(6)
+
+    async def one(call: Awaitable) -> httpx.Response:
+        async with gate:
+            return await call
+
+    responses = await asyncio.gather(*(one(call) for call in calls.values()))
     return dict(zip(calls, responses, strict=True))
+
+
+async def test_the_outage_tests_call_every_route_that_reaches_a_case(api: httpx.AsyncClient):
+    document = (await api.get("/openapi.json")).json()
+    operations = {
+        (method.upper(), path)
+        for path, methods in document["paths"].items()
+        if path.startswith("/v1/cases/{loan_id}")
+        for method in methods
+    }
+    called = {
+        (method, path.replace("L-x", "{loan_id}").split("?")[0].replace("P-o0", "{payment_id}"))
+        for method, path, _, _ in case_routes("L-x").values()
+    }
+    assert operations <= called, operations - called
 
 
 async def test_a_case_no_worker_serves_is_503_unavailable_on_every_route(
@@ -163,6 +218,37 @@ async def test_a_stuck_case_is_503_case_stuck_on_every_route_and_is_logged(
     ]
     assert alerts and all(f"case-{loan_id}" in record.getMessage() for record in alerts)
     assert "张三" not in caplog.text and "13800138000" not in caplog.text
+
+
+async def test_a_sound_case_whose_worker_hangs_is_503_unavailable_not_stuck(
+    api: httpx.AsyncClient,
+    dev_env: WorkflowEnvironment,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+):
+    # A worker stopped, swapping or blocked takes the case's workflow task and lets it time
+    # out, attempt after attempt: nothing failed, no code needs fixing, the case goes on
+    # once its worker does. Not `case_stuck`, and no alarm for operators.
+    monkeypatch.setattr(gateway, "ANSWER_TIMEOUT", timedelta(seconds=2))
+    caplog.set_level(logging.WARNING, logger="arrears.api")
+    async with case_whose_worker_hangs(dev_env) as loan_id:
+        calls = every_case_route(api, loan_id)
+        calls["async payment"] = api.post(
+            f"/v1/cases/{loan_id}/payments",
+            json={"payment_id": "P-o5", "amount": 100},
+            headers={**auth("agent"), **ASYNC},
+        )
+        responses = await answers(calls)
+
+    for route, response in responses.items():
+        assert response.status_code == 503, (route, response.text)
+        assert response.json()["error"] == "unavailable", (route, response.text)
+        assert response.json().keys() == {"detail", "error"}, route
+        assert response.headers["retry-after"] == "5", route
+    assert "timing out" in responses["view"].json()["detail"]
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    warnings = [record.getMessage() for record in caplog.records if record.name == "arrears.api"]
+    assert any(f"case-{loan_id}" in message and "timing out" in message for message in warnings)
 
 
 async def test_no_temporal_error_escapes_unexplained(dev_env: WorkflowEnvironment):

@@ -181,12 +181,26 @@ def test_autumn_clock_changes_move_midnight_and_the_contact_hour(
     assert_on_the_local_clock(autumn, loan_id, timezone)
 
 
-def test_a_plan_anchored_on_1_march_paid_on_each_due_day_performs(spring: SimulationResult):
-    types = [row["type"] for row in rows(spring, "PLAN-MAR")]
+def assert_the_plan_from_1_march_performs(result: SimulationResult) -> None:
+    types = [row["type"] for row in rows(result, "PLAN-MAR")]
     assert "plan_agreed" in types and "plan_broken" not in types
-    assert instants(spring, "PLAN-MAR", "plan_completed") == ["2026-05-01T02:00:00Z"]
-    [closed] = [row for row in rows(spring, "PLAN-MAR") if row["type"] == "case_closed"]
+    assert instants(result, "PLAN-MAR", "plan_completed") == ["2026-05-01T02:00:00Z"]
+    [closed] = [row for row in rows(result, "PLAN-MAR") if row["type"] == "case_closed"]
     assert (closed["at"], closed["reason"]) == ("2026-05-01T02:00:00Z", "paid")
+
+
+def test_a_plan_anchored_on_1_march_paid_on_each_due_day_performs(spring: SimulationResult):
+    assert_the_plan_from_1_march_performs(spring)
+
+
+async def test_the_plan_from_1_march_performs_in_a_week_that_would_clamp_it():
+    # On a machine whose clock says mid-January 2049, a shift by whole weeks would move
+    # 1 March 2026 to 31 January 2049 (1,196 weeks on): a schedule clamped to 28 February,
+    # its on-time payer broken. Moved on the scenario's own calendar, nothing changes.
+    plan = [each for each in SPRING.cases if each.case.loan_id == "PLAN-MAR"]
+    plan_only = SPRING.model_copy(update={"cases": plan})
+    result = await simulate(plan_only, load_default(), not_before=datetime(2049, 1, 18, tzinfo=UTC))
+    assert_the_plan_from_1_march_performs(result)
 
 
 def test_a_plan_from_31_january_falls_due_on_29_february_in_a_leap_year(leap: SimulationResult):
