@@ -196,11 +196,13 @@ def _is_temporal(name: str) -> bool:
 
 
 def _unshift_value(value: str, offset: timedelta) -> str:
-    """A date or an instant as the workflow's JSON gives it, moved back by `offset`."""
+    """A date or an instant as the workflow's JSON gives it, moved back by `offset`; an
+    instant taken down to its minute, as `at` is (the server's clock runs on by a few
+    milliseconds while tasks are in flight, differently on every run)."""
     try:
         if len(value) == len("2026-01-05"):
             return (date.fromisoformat(value) - offset).isoformat()
-        instant = datetime.fromisoformat(value) - offset
+        instant = datetime.fromisoformat(value).replace(second=0, microsecond=0) - offset
     except ValueError:
         return value
     return instant.isoformat().replace("+00:00", "Z")

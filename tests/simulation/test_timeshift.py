@@ -141,3 +141,16 @@ def test_dates_go_forward_in_commands_and_back_in_events():
         "channel": "sms",
     }
     assert unshift_text("active until 2054-02-28; one", CYCLE) == "active until 2026-02-28; one"
+
+
+def test_instants_in_events_are_taken_to_their_minute_like_at():
+    """The server's clock runs on by a few milliseconds while tasks are in flight, by a
+    different amount on every run: an instant a case computed from it (a bureau report held
+    until 14 days after the notice left) is reported to its minute, so runs agree."""
+    event = TimelineEvent(
+        at=datetime(2054, 3, 9, 16, 0, tzinfo=UTC),
+        type="bureau_report_held",
+        until="2054-03-23T16:00:00.017000Z",
+    )
+    back = unshift_event(event, CYCLE, at=event.at)
+    assert back.model_extra == {"until": "2026-03-23T16:00:00Z"}
