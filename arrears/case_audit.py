@@ -5,7 +5,8 @@ Three checks, each independent of the others' sources:
 1. **Replay.** Every run of the case's workflow history (continue-as-new makes several) is
    replayed against the workflow code installed here. A history that replays is one this
    code produces, decision for decision: the code explains the history.
-2. **Chain.** The case's rows in `audit_events` are re-hashed from the first; a row altered,
+2. **Chain.** The case's rows in `audit_events` are re-hashed from the first; each hash
+   covers every column of its row (`records.audit`), so a row altered in any column,
    removed or inserted out of order breaks the chain at that row.
 3. **Agreement.** The events the workflow sent to be recorded (the inputs of its
    `sync_case` activities, read from the history and decrypted) are, sequence number for

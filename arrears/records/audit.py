@@ -1,13 +1,29 @@
 """The append-only, hash-chained audit trail of each case.
 
-Each row's hash is sha256(previous hash || canonical JSON of the event), starting from 32
-zero bytes, so altering or removing any row breaks every hash after it. Each case of a loan
-(`episode`) has its own chain, from seq 0.
+Each row's hash covers every column of the row, the previous row's hash among them (32 zero
+bytes for the first), so altering, inserting or removing any row breaks the chain at that
+row. Each case of a loan (`episode`) has its own chain, from seq 0.
+
+Version 2 (every row written now): `hash = sha256(encode_row(row))`, where `encode_row` is
+the UTF-8 bytes of the canonical JSON array
+
+    [hash_version, loan_id, episode, seq, at, type, body, prev_hash, recorded_at]
+
+canonical JSON being no whitespace, object keys sorted by code point, non-ASCII characters
+as themselves (Python's `json.dumps(..., sort_keys=True, separators=(",", ":"),
+ensure_ascii=False)`); `at` and `recorded_at` as UTC instants `YYYY-MM-DDTHH:MM:SS.ffffffZ`
+(always six digits of microseconds), `prev_hash` as lowercase hex. The README states it for
+auditors who recompute it with other tools.
+
+Version 1 (rows written before migration 0008): `sha256(prev_hash || canonical JSON of
+body)`. It covers neither the `at` and `type` columns nor `recorded_at`; verification checks
+that `at` and `type` are the body's, and that no version-1 row follows a version-2 one.
 """
 
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -15,14 +31,41 @@ import asyncpg
 from arrears.contracts import RecordedEvent
 
 GENESIS = bytes(32)
+HASH_VERSION = 2
+"""The version every row is written with."""
 
 
-def canonical(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+def canonical(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def chain_hash(prev_hash: bytes, body: dict[str, Any]) -> bytes:
-    return hashlib.sha256(prev_hash + canonical(body)).digest()
+def utc_instant(at: datetime) -> str:
+    """An instant as the hash encodes it: UTC, always with microseconds, `Z`."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def encode_row(row: Mapping[str, Any]) -> bytes:
+    """What a version-2 row's hash is taken of: every column but the hash itself."""
+    return canonical(
+        [
+            row["hash_version"],
+            row["loan_id"],
+            row["episode"],
+            row["seq"],
+            utc_instant(row["at"]),
+            row["type"],
+            row["body"],
+            row["prev_hash"].hex(),
+            utc_instant(row["recorded_at"]),
+        ]
+    )
+
+
+def row_hash(row: Mapping[str, Any]) -> bytes:
+    """The hash a row must carry, by its `hash_version`."""
+    if row["hash_version"] == 1:
+        return hashlib.sha256(row["prev_hash"] + canonical(row["body"])).digest()
+    return hashlib.sha256(encode_row(row)).digest()
 
 
 async def append_events(
@@ -31,9 +74,10 @@ async def append_events(
     """Append events in seq order, skipping those already stored. Returns how many were new.
 
     The caller must hold the case row lock (SELECT ... FOR UPDATE) so appends to one chain
-    are serialised.
+    are serialised. Every row the call writes is recorded at one instant, the transaction's.
     """
     next_seq, prev_hash = await _chain_end(conn, loan_id=loan_id, episode=episode)
+    recorded_at: datetime | None = None
     added = 0
     for recorded in sorted(events, key=lambda e: e.seq):
         if recorded.seq < next_seq:
@@ -42,19 +86,33 @@ async def append_events(
             raise ValueError(
                 f"audit gap for {loan_id}: expected seq {next_seq}, got {recorded.seq}"
             )
-        body = recorded.event.model_dump(mode="json", exclude_none=True)
-        digest = chain_hash(prev_hash, body)
+        if recorded_at is None:
+            recorded_at = await conn.fetchval("SELECT now()")
+        row = {
+            "hash_version": HASH_VERSION,
+            "loan_id": loan_id,
+            "episode": episode,
+            "seq": recorded.seq,
+            "at": recorded.event.at,
+            "type": recorded.event.type,
+            "body": recorded.event.model_dump(mode="json", exclude_none=True),
+            "prev_hash": prev_hash,
+            "recorded_at": recorded_at,
+        }
+        digest = row_hash(row)
         await conn.execute(
-            "INSERT INTO audit_events (loan_id, seq, at, type, body, prev_hash, hash, episode)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO audit_events (loan_id, episode, seq, at, type, body, prev_hash, hash,"
+            " recorded_at, hash_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             loan_id,
+            episode,
             recorded.seq,
-            recorded.event.at,
-            recorded.event.type,
-            body,
+            row["at"],
+            row["type"],
+            row["body"],
             prev_hash,
             digest,
-            episode,
+            recorded_at,
+            HASH_VERSION,
         )
         next_seq, prev_hash = next_seq + 1, digest
         added += 1
@@ -101,14 +159,30 @@ async def verify_chain(conn: asyncpg.Connection, *, loan_id: str, episode: int =
 
 
 def first_break(rows: Sequence[Mapping[str, Any]]) -> int | None:
-    """The position of the first of a case's rows (in `seq` order) that breaks the chain:
-    a gap in `seq`, a `prev_hash` that is not the previous row's hash, or a hash that is
-    not that of its body. None when the chain holds."""
-    prev_hash = GENESIS
+    """The sequence number at which a case's rows (one episode's, in `seq` order) first
+    break the chain: a gap in `seq` (a row missing or moved), a `prev_hash` that is not the
+    previous row's hash, an unknown `hash_version` or a version-1 row after a version-2 one,
+    `at` or `type` columns that are not the body's, or a hash that is not the row's. None
+    when the chain holds."""
+    prev_hash, version = GENESIS, 1
     for expected_seq, row in enumerate(rows):
         if row["seq"] != expected_seq or row["prev_hash"] != prev_hash:
             return expected_seq
-        if chain_hash(prev_hash, row["body"]) != row["hash"]:
+        if row["hash_version"] not in (1, HASH_VERSION) or row["hash_version"] < version:
             return expected_seq
-        prev_hash = row["hash"]
+        if not _columns_are_the_body(row) or row_hash(row) != row["hash"]:
+            return expected_seq
+        prev_hash, version = row["hash"], row["hash_version"]
     return None
+
+
+def _columns_are_the_body(row: Mapping[str, Any]) -> bool:
+    """Whether the row's `at` and `type` columns say what its body says: all a version-1
+    hash has to vouch for them."""
+    body = row["body"]
+    if not isinstance(body, dict) or body.get("type") != row["type"]:
+        return False
+    try:
+        return datetime.fromisoformat(body["at"]) == row["at"]
+    except (KeyError, TypeError, ValueError):
+        return False

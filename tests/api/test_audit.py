@@ -143,6 +143,32 @@ async def test_an_altered_row_breaks_the_chain_and_disagrees_with_the_history(
     assert not report.replay_failures
 
 
+async def test_an_altered_type_column_breaks_the_chain_though_the_body_agrees(
+    api: httpx.AsyncClient, dev_env: WorkflowEnvironment, pool: asyncpg.Pool
+):
+    loan_id = await paid_case(api)
+    await settled_audit(dev_env, pool, loan_id)
+    async with pool.acquire() as conn:
+        seq = await conn.fetchval(
+            "SELECT seq FROM audit_events WHERE loan_id = $1 AND type = 'payment_applied'",
+            loan_id,
+        )
+        await _as_a_rogue_administrator(
+            conn,
+            "UPDATE audit_events SET type = 'payment_reversed', at = at - interval '1 day'"
+            " WHERE loan_id = $1 AND seq = $2",
+            loan_id,
+            seq,
+        )
+
+    report = await audit_case(dev_env.client, pool, loan_id)
+
+    assert not report.ok
+    assert (report.chain_break, report.chain_break_episode) == (seq, 1)
+    assert report.disagreements == []  # the body, all the history can vouch for, is intact
+    assert not report.replay_failures
+
+
 async def test_a_removed_last_row_leaves_the_chain_whole_but_not_the_agreement(
     api: httpx.AsyncClient, dev_env: WorkflowEnvironment, pool: asyncpg.Pool
 ):
