@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_serializer, model_validator
 
 from arrears.contracts import Amounts, CaseView, Channel, Contract
-from arrears.fields import MinorUnits, NonNegativeMinorUnits, OpaqueRef
+from arrears.fields import IsoDate, MinorUnits, NonNegativeMinorUnits, OpaqueRef
 from arrears.strategy import Strategy
 from arrears.strategy.model import VERSION_PATTERN, DelinquencyReason
 
@@ -27,7 +27,7 @@ class PromiseToPay(Contract):
 
     promise_id: OpaqueRef
     amount: MinorUnits
-    due_date: date
+    due_date: IsoDate
 
 
 class ReportHardship(Contract):
@@ -44,7 +44,7 @@ class AgreePlan(Contract):
     `extension` that moves the whole balance to `first_due_date`."""
 
     kind: Literal["instalments", "extension"]
-    first_due_date: date
+    first_due_date: IsoDate
     instalments: int = Field(default=1, ge=1, le=360)
 
     @model_validator(mode="after")
@@ -155,9 +155,9 @@ class StartBreathingSpace(Contract):
     (it was cancelled or ended early). `reference`: the Insolvency Service's reference."""
 
     kind: Literal["standard", "mental_health_crisis"]
-    started_on: date
+    started_on: IsoDate
     reference: OpaqueRef
-    ends_on: date | None = None
+    ends_on: IsoDate | None = None
 
     @model_validator(mode="after")
     def _ends_after_it_starts(self) -> "StartBreathingSpace":

@@ -14,14 +14,18 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    StrictBool,
+    ValidationInfo,
     field_validator,
     model_serializer,
     model_validator,
 )
 
 from arrears.fields import (
+    MAX_MINOR_UNITS,
     CurrencyCode,
     EmailAddress,
+    IsoDate,
     LanguageTag,
     MinorUnits,
     NonNegativeMinorUnits,
@@ -152,8 +156,8 @@ class CaseOpening(Contract):
     jurisdiction: Jurisdiction = "CN"
     currency: CurrencyCode
     due: Amounts
-    due_date: date
-    update_customer: bool = Field(
+    due_date: IsoDate
+    update_customer: StrictBool = Field(
         default=False,
         description="The customer's contact facts here replace the stored ones (and every "
         "open case of the customer follows); without it, facts that differ are a 409.",
@@ -163,10 +167,15 @@ class CaseOpening(Contract):
 
     @field_validator("due")
     @classmethod
-    def _something_is_owed(cls, due: Amounts) -> Amounts:
+    def _something_is_owed(cls, due: Amounts, info: ValidationInfo) -> Amounts:
         # On the field, so a refusal names `due`, not the whole body.
         if due.total <= 0:
             raise ValueError("nothing is owed; a case needs a positive amount due")
+        recorded = info.context is not None and info.context.get("recorded")
+        if due.total > MAX_MINOR_UNITS and not recorded:
+            # The same ceiling as any one amount and as a balance a bank's debit may reach
+            # (`AdjustmentTooLarge`); a case opened before it reads back as recorded.
+            raise ValueError(f"the total owed may be at most {MAX_MINOR_UNITS} minor units")
         return due
 
     @model_validator(mode="after")

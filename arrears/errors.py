@@ -20,7 +20,9 @@ class CaseNotFoundError(ArrearsError):
     code = "case_not_found"
 
     def __init__(self, loan_id: str) -> None:
-        super().__init__(f"no case for loan {loan_id}")
+        # Echoed only when it could be a loan_id at all: a path may carry anything.
+        shown = loan_id if len(loan_id) <= 100 and loan_id.isprintable() else "(not a loan_id)"
+        super().__init__(f"no case for loan {shown}")
         self.loan_id = loan_id
 
 

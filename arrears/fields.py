@@ -6,7 +6,7 @@ Pure: no I/O, no Temporal import. `api/`, `activities/` and `workflows/` all imp
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -240,6 +240,26 @@ def check_iso_datetime(value: object) -> object:
     if isinstance(value, str) and _ISO_DATETIME.match(value):
         return value
     raise ValueError("must be an ISO 8601 date-time with a UTC offset, e.g. 2026-11-20T09:30:00Z")
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+"""A calendar date as ISO 8601 writes it, and nothing else: `2026-11-20`."""
+
+
+def check_iso_date(value: object) -> object:
+    """A `date` (not a `datetime`), or text that is exactly an ISO 8601 calendar date
+    (`2026-11-20`); else ValueError. Before pydantic's own parsing, which would read
+    `1763596800` as seconds since the epoch and `2026-11-20T00:00:00Z` as its day."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise ValueError("must be an ISO 8601 calendar date, e.g. 2026-11-20")
+
+
+IsoDate = Annotated[date, BeforeValidator(at_the_edge(check_iso_date))]
+"""A calendar date: where input enters, written `YYYY-MM-DD` (a number or a date-time is no
+date)."""
 
 
 def check_utc(value: datetime) -> datetime:

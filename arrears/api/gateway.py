@@ -76,6 +76,10 @@ from arrears.workflows.episodes import next_episode
 from arrears.workflows.reopening import check_reopening, reopen
 from arrears.workflows.used_ids import IdReused, OpeningFacts, PriorIds
 
+LOAN_FACTS = ("currency", "jurisdiction", "customer.customer_id")
+"""What a loan's next case must open with as its last did: a new delinquency of the same
+loan is owed in the same money, under the same law, by the same borrower."""
+
 # A query or update waits for a worker; past this the caller gets a 503 and may retry.
 ANSWER_TIMEOUT = timedelta(seconds=15)
 JUST_STARTED = timedelta(seconds=3)
@@ -137,6 +141,13 @@ class CaseGateway:
         if created:
             return True, view
         episode = next_episode(view, opening)
+        kept = [name for name in changed if name in LOAN_FACTS]
+        if episode is not None and kept:
+            raise IdReusedError(
+                f"loan {opening.loan_id} had a case opened with another {', '.join(kept)}; "
+                "a loan keeps its currency, jurisdiction and borrower from case to case",
+                fields=kept,
+            )
         if episode is not None:
             for attempt in range(2):
                 created, current, changed, _ = await self._open_episode(
@@ -144,8 +155,11 @@ class CaseGateway:
                 )
                 if created:
                     return True, current
-                if current.episode != view.episode or attempt:
-                    break  # another opening started it: this one must repeat that one's
+                if current.episode != view.episode or current.status == "open" or attempt:
+                    # Another opening started the next case, or a reversal reopened this
+                    # one (`_reopen`): this opening must repeat what that case was opened
+                    # with. Only a closed run still finishing is worth waiting for.
+                    break
                 # The closed case's run is finishing its last sync: the next starts after.
                 await self._until_completed(opening.loan_id)
             view = current

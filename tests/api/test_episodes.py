@@ -116,6 +116,27 @@ async def test_an_opening_with_an_earlier_due_date_starts_nothing(api: httpx.Asy
     assert (view["closed_reason"], view["episode"]) == ("paid", 1)
 
 
+async def test_a_next_case_in_another_money_or_for_another_borrower_is_id_reused(
+    api: httpx.AsyncClient,
+):
+    """A loan's next delinquency is owed in the same money, under the same law, by the same
+    borrower: an opening that changes any of them names another loan, and starts nothing."""
+    first = case_body(due_date=days_ago(10), principal=10_000, interest=0, fees=0)
+    await cured(api, first)
+    other = {
+        **first,
+        "due_date": days_ago(2),
+        "currency": "USD",
+        "customer": {**first["customer"], "customer_id": f"{first['customer']['customer_id']}-B"},
+    }
+    refused = await post_case(api, other)
+    assert refused.status_code == 409, refused.text
+    body = refused.json()
+    assert (body["error"], body["fields"]) == ("id_reused", ["currency", "customer.customer_id"])
+    view = (await api.get(f"/v1/cases/{first['loan_id']}", headers=auth("auditor"))).json()
+    assert (view["status"], view["episode"]) == ("closed", 1)
+
+
 async def test_listing_names_each_run(api: httpx.AsyncClient):
     body = case_body(due_date=days_ago(10))
     assert (await post_case(api, body)).status_code == 201
