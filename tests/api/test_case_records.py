@@ -18,13 +18,15 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 from typer.testing import CliRunner
 
+import arrears.workflows.limits as limits
 from arrears import ids
-from arrears.case_audit import replay_exported
+from arrears.case_audit import list_runs, replay_exported
 from arrears.cli import app
 from arrears.strategy import load_default
 from arrears.workflows.case_state import CaseStart
 from tests.api.conftest import auth
-from tests.api.test_audit import paid_case, settled_audit
+from tests.api.test_audit import idle, paid_case, settled_audit
+from tests.api.test_case_lifecycle import timeline_until
 from tests.factories import make_converter, new_loan_id, opening
 
 
@@ -63,6 +65,43 @@ async def test_the_history_is_every_run_decoded_for_auditors(
     offline = await asyncio.to_thread(CliRunner().invoke, app, args, env=no_keys)
     assert offline.exit_code == 0, offline.output  # decrypted: no key needed
     assert offline.output == f"{export}: replays (1 run)\n"
+
+
+async def test_the_history_of_a_case_that_continued_as_new_has_every_run_oldest_first(
+    api: httpx.AsyncClient,
+    dev_env: WorkflowEnvironment,
+    pool: asyncpg.Pool,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+):
+    monkeypatch.setattr(limits, "CONTINUE_AS_NEW_AFTER_EVENTS", 60)
+    loan_id = await paid_case(api)
+    for n in range(12):  # one update, one workflow task each: the history grows past 60
+        response = await api.post(
+            f"/v1/cases/{loan_id}/payments",
+            json={"payment_id": f"P-h{n}", "amount": 100},
+            headers=auth("agent"),
+        )
+        assert response.status_code == 200
+    await timeline_until(api, loan_id, "run_continued")
+    await idle(dev_env, loan_id)
+    runs = await list_runs(dev_env.client, loan_id)
+
+    response = await api.get(f"/v1/cases/{loan_id}/history", headers=auth("auditor"))
+
+    assert response.status_code == 200, response.text
+    exported = response.json()["runs"]
+    assert len(runs) >= 2 and [run["run_id"] for run in exported] == runs
+    first, last = exported[0]["history"]["events"], exported[-1]["history"]["events"]
+    assert first[-1]["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW"
+    started = last[0]["workflowExecutionStartedEventAttributes"]
+    assert started["continuedExecutionRunId"] == exported[-2]["run_id"]
+    export = tmp_path / "export.json"
+    export.write_text(response.text)
+    args = ["audit", "--history", str(export)]
+    offline = await asyncio.to_thread(CliRunner().invoke, app, args)
+    assert offline.exit_code == 0, offline.output
+    assert offline.output == f"{export}: replays ({len(runs)} runs)\n"
 
 
 @pytest.mark.parametrize(("role", "status"), [("admin", 200), ("agent", 403), ("bank", 403)])
