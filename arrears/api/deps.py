@@ -31,10 +31,9 @@ async def get_contact_checks(
     return request.app.state.contact_checks
 
 
-async def get_case_records(
-    request: Request, _: Annotated[CaseGateway, Depends(get_gateway)]
-) -> CaseRecords:
-    """A case's history and audit; they ask the case service (hence their 404 and 503)."""
+async def get_case_records(request: Request) -> CaseRecords:
+    """A case's history and audit. They ask Temporal but no worker, and change nothing:
+    their routes declare their 404 and 503 themselves (never a 409)."""
     return request.app.state.case_records
 
 

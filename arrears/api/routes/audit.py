@@ -9,12 +9,23 @@ from arrears.fields import OpaqueRef
 
 router = APIRouter(prefix="/cases/{loan_id}", tags=["audit"])
 
+# Not the gateway's: these reads need Temporal, not a worker, and change nothing (no 409).
+ANSWERS = {
+    404: {"description": "No case for this loan: `case_not_found`."},
+    503: {
+        "description": "Temporal did not answer in time (`unavailable`, `temporal_error`), "
+        "or, for the audit, PostgreSQL (`audit_records_unavailable`); retry after "
+        "`Retry-After` seconds."
+    },
+}
+
 
 @router.get(
     "/history",
     dependencies=[AUDITS_CASES],
     response_class=StreamingResponse,
-    responses={200: {"model": CaseHistory, "description": "Every run's history, decoded."}},
+    responses={200: {"model": CaseHistory, "description": "Every run's history, decoded."}}
+    | ANSWERS,
 )
 async def get_history(loan_id: OpaqueRef, records: Records) -> StreamingResponse:
     """Every run of the case's workflow history (each episode, each continuation), oldest
@@ -25,7 +36,7 @@ async def get_history(loan_id: OpaqueRef, records: Records) -> StreamingResponse
     return StreamingResponse(pieces, media_type="application/json")
 
 
-@router.post("/audit", dependencies=[AUDITS_CASES])
+@router.post("/audit", dependencies=[AUDITS_CASES], responses=ANSWERS)
 async def audit_case(loan_id: OpaqueRef, records: Records) -> CaseAudit:
     """The three checks of `arrears audit`: the history replays against the code served,
     the audit chain holds, and the two agree. A history that does not replay is `ok: false`
