@@ -27,14 +27,18 @@ personal data.
 """
 
 import asyncio
+import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 import asyncpg
 from temporalio import workflow
 from temporalio.api.common.v1 import Payloads
 from temporalio.client import Client, WorkflowHistory
+from temporalio.converter import DataConverter
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import (
     ExecuteWorkflowInput,
@@ -50,6 +54,7 @@ from arrears.errors import CaseNotFoundError
 from arrears.records import audit
 from arrears.workflows.case import CollectionCase
 from arrears.workflows.case_state import CaseStart
+from arrears.workflows.customer_update import CustomerUpdateWorkflow
 
 SYNC_ACTIVITY = "sync_case"
 _DECIDED = "workflow_task_completed_event_attributes"
@@ -57,6 +62,9 @@ REPLAY_TIMEOUT = timedelta(seconds=60)
 """A replay takes milliseconds; one that takes this long is reported, not waited for."""
 DESCRIBE_TIMEOUT = timedelta(seconds=10)
 """How long the audit waits to learn why a sync is pending; it reports without it."""
+
+REPLAYED = [CollectionCase, CustomerUpdateWorkflow]
+"""The workflows an exported history may be of (the worker's)."""
 
 Verdict = Literal["holds", "fails", "pending"]
 
@@ -121,21 +129,32 @@ class AuditReport:
 
 async def fetch_histories(client: Client, loan_id: str) -> list[WorkflowHistory]:
     """Every run of the case's workflow, oldest first. `CaseNotFoundError` if it has none."""
+    return [await fetch_run(client, loan_id, run_id) for run_id in await list_runs(client, loan_id)]
+
+
+async def list_runs(client: Client, loan_id: str) -> list[str | None]:
+    """The run ids of every run of the case's workflow (every episode, every continuation),
+    oldest first; `[None]` (its current run) when visibility does not list it yet.
+    `CaseNotFoundError` if it has none."""
     workflow_id = ids.case_workflow_id(loan_id)
     runs = [execution async for execution in client.list_workflows(f'WorkflowId = "{workflow_id}"')]
     if not runs:
         # Visibility may trail a case just opened; the current run answers directly.
         try:
-            return [await client.get_workflow_handle(workflow_id).fetch_history()]
+            await client.get_workflow_handle(workflow_id).describe()
         except RPCError as error:
             if error.status == RPCStatusCode.NOT_FOUND:
                 raise CaseNotFoundError(loan_id) from error
             raise
+        return [None]
     runs.sort(key=lambda execution: execution.start_time)
-    return [
-        await client.get_workflow_handle(workflow_id, run_id=execution.run_id).fetch_history()
-        for execution in runs
-    ]
+    return [execution.run_id for execution in runs]
+
+
+async def fetch_run(client: Client, loan_id: str, run_id: str | None) -> WorkflowHistory:
+    """The history of one run of the case's workflow (None: its current run)."""
+    handle = client.get_workflow_handle(ids.case_workflow_id(loan_id), run_id=run_id)
+    return await handle.fetch_history()
 
 
 async def audit_case(client: Client, pool: asyncpg.Pool, loan_id: str) -> AuditReport:
@@ -167,6 +186,62 @@ async def audit_histories(
     if report.pending:
         report.sync_retrying = await _sync_retrying(client, loan_id)
     return report
+
+
+async def audit_every_case(
+    client: Client, pool: asyncpg.Pool
+) -> AsyncIterator[tuple[str, AuditReport | str]]:
+    """(loan id, its audit) for every loan that has audit rows, by loan id; in place of the
+    audit, why it could not be made (Temporal refused, a history that is no case's). A
+    loan whose workflow Temporal no longer holds (past its retention) is audited on its
+    rows alone: its chain is checked, and its agreement fails (no history vouches for
+    them)."""
+    async with pool.acquire() as conn:
+        loans = await audit.list_loans(conn)
+    for loan_id in loans:
+        try:
+            try:
+                histories = await fetch_histories(client, loan_id)
+            except CaseNotFoundError:
+                histories = []
+            yield loan_id, await audit_histories(client, pool, loan_id, histories)
+        except RPCError as error:
+            yield loan_id, f"Temporal refused ({error.status.name if error.status else error})"
+        except ValueError as error:  # an input that is no case's start
+            yield loan_id, f"its history is no case's: {type(error).__name__}"
+
+
+def exported_histories(path: Path) -> list[WorkflowHistory]:
+    """The histories of an exported file: one Temporal JSON history (`{"events": [...]}`,
+    as `temporal workflow show --output json` or `arrears audit --out` writes it), or the
+    answer of `GET /v1/cases/{loan_id}/history` (every run). `OSError` if it cannot be
+    read, `ValueError` if it is neither."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(data, dict) and isinstance(data.get("runs"), list):
+        workflow_id = ids.case_workflow_id(str(data.get("loan_id", path.stem)))
+        runs = [run.get("history") if isinstance(run, dict) else None for run in data["runs"]]
+    else:
+        workflow_id, runs = ids.case_workflow_id(path.stem), [data]
+    if not runs or not all(isinstance(run, dict) and run.get("events") for run in runs):
+        raise ValueError("not a Temporal JSON history (no events)")
+    try:
+        return [WorkflowHistory.from_json(workflow_id, run) for run in runs]
+    except Exception as error:  # the protobuf parser's own errors have no common base
+        raise ValueError(f"not a Temporal JSON history ({error})") from error
+
+
+async def replay_exported(history: WorkflowHistory, data_converter: DataConverter) -> str | None:
+    """Why an exported history (payloads encrypted or already decoded) does not replay
+    against the workflow code installed here; None when it does."""
+    if not any(event.HasField(_DECIDED) for event in history.events):
+        return None  # nothing decided: nothing to replay (see `_audit_episode`)
+    replayer = Replayer(workflows=REPLAYED, data_converter=data_converter)
+    try:
+        async with asyncio.timeout(REPLAY_TIMEOUT.total_seconds()):
+            result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    except TimeoutError:
+        return f"replay did not finish within {REPLAY_TIMEOUT.seconds} s"
+    return None if result.replay_failure is None else str(result.replay_failure)
 
 
 async def _audit_episode(

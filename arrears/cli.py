@@ -126,7 +126,13 @@ def migrate_command() -> None:
 
 @app.command()
 def audit(
-    loan_id: Annotated[str, typer.Argument(help="The loan whose case to audit.")],
+    targets: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="LOAN_ID | FILE...",
+            help="The loan whose case to audit; with --history, the history files.",
+        ),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -134,13 +140,27 @@ def audit(
             "into this folder."
         ),
     ] = None,
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history",
+            help="Replay exported histories (Temporal JSON, or the history endpoint's answer) "
+            "offline against this code.",
+        ),
+    ] = False,
+    every: Annotated[
+        bool,
+        typer.Option("--all", help="Audit every case that has audit records, one line each."),
+    ] = False,
 ) -> None:
     """Prove what happened to a case: replay its history against this code, re-hash its
     audit chain, and check that the two agree.
 
     Exit 0 when all three hold, 1 when one fails, 2 for bad input or an unknown loan, 3
     when nothing fails but events the workflow recorded have not all reached PostgreSQL
-    yet (pending: audit again once its syncs complete).
+    yet (pending: audit again once its syncs complete). With --all, every case, the same
+    codes over all of them. With --history FILE..., no server: exit 0 when every file
+    replays, 1 when one does not, 2 when one cannot be read.
     """
     import json
 
@@ -151,8 +171,19 @@ def audit(
     from arrears.errors import CaseNotFoundError
     from arrears.fields import OpaqueRef
 
+    targets = targets or []
+    if history:
+        if every or out is not None or not targets:
+            _fail("--history takes one or more files, and neither --all nor --out")
+        _replay_files([Path(target) for target in targets])
+    if every and (targets or out is not None):
+        _fail("--all takes no loan and no --out")
+    if not every and len(targets) != 1:
+        _fail("give one loan_id (or --all, or --history FILE...)")
+    loan_id = targets[0] if targets else ""
     try:
-        TypeAdapter(OpaqueRef).validate_python(loan_id)
+        if not every:
+            TypeAdapter(OpaqueRef).validate_python(loan_id)
         settings = _settings()
         settings.key_ring()
         database_url = settings.require_database_url()
@@ -160,6 +191,8 @@ def audit(
         _fail(f"loan_id: {error.errors()[0]['msg']}")
     except ConfigError as error:
         _fail(str(error))
+    if every:
+        _audit_every_case(settings, database_url)
 
     async def run():
         client = await _connect(settings)
@@ -184,6 +217,98 @@ def audit(
             (out / f"history-{history.run_id}.json").write_text(history.to_json())
     _show_audit(report)
     raise typer.Exit({"holds": 0, "fails": 1, "pending": 3}[report.verdict])
+
+
+def _replay_files(paths: list[Path]) -> None:
+    """`arrears audit --history`: one line per file, then exit 0, 1 or 2."""
+    from arrears.case_audit import exported_histories, replay_exported
+    from arrears.codec import is_encrypted, payloads_in
+    from arrears.temporal import data_converter
+
+    try:
+        settings = _settings()
+        ring = settings.key_ring() if settings.arrears_encryption_keys is not None else None
+    except ConfigError as error:
+        _fail(str(error))
+    converter = data_converter(ring)
+
+    async def replay(path: Path) -> tuple[int, str]:
+        try:
+            histories = exported_histories(path)
+        except (OSError, ValueError) as error:
+            return 2, f"cannot be read: {error}"
+        if ring is None and any(
+            is_encrypted(payload)
+            for history in histories
+            for event in history.events
+            for payload in payloads_in(event)
+        ):
+            return 2, "cannot be read: its payloads are encrypted (ARREARS_ENCRYPTION_KEYS)"
+        failures = [
+            (history.run_id, why)
+            for history in histories
+            if (why := await replay_exported(history, converter)) is not None
+        ]
+        runs = f"{len(histories)} runs" if len(histories) > 1 else "1 run"
+        if not failures:
+            return 0, f"replays ({runs})"
+        run_id, why = failures[0]
+        return 1, f"does NOT replay ({runs}; run {run_id}): {why}"
+
+    worst = 0
+    for path in paths:
+        code, line = asyncio.run(replay(path))
+        worst = max(worst, code)
+        console.print(escape(f"{path}: {line}"), soft_wrap=True)
+    raise typer.Exit(worst)
+
+
+def _audit_every_case(settings: Settings, database_url: str) -> None:
+    """`arrears audit --all`: one line per case, then the counts; exit 0, 1 or 3."""
+    from arrears import db
+    from arrears.case_audit import audit_every_case
+
+    counts = {"holds": 0, "fails": 0, "pending": 0}
+
+    async def run() -> None:
+        client = await _connect(settings)
+        pool = await db.create_pool(database_url)
+        try:
+            async for loan_id, report in audit_every_case(client, pool):
+                if isinstance(report, str):
+                    verdict, line = "fails", f"cannot be audited: {report}"
+                else:
+                    verdict, line = report.verdict, _audit_line(report)
+                counts[verdict] += 1
+                console.print(escape(f"{loan_id}: {line}"), soft_wrap=True)
+        finally:
+            await pool.close()
+
+    try:
+        asyncio.run(run())
+    except ConfigError as error:
+        _fail(str(error))
+    console.print(
+        f"{sum(counts.values())} cases: {counts['holds']} hold, {counts['fails']} fail, "
+        f"{counts['pending']} pending"
+    )
+    raise typer.Exit(1 if counts["fails"] else 3 if counts["pending"] else 0)
+
+
+def _audit_line(report: "AuditReport") -> str:
+    """The verdict of a case's audit and, when it fails, the first problem of each check."""
+    if report.verdict == "holds":
+        return f"holds ({report.chain_rows} rows)"
+    problems = []
+    if report.chain_break is not None:
+        episode = report.chain_break_episode
+        where = f" of episode {episode}" if episode is not None and episode > 1 else ""
+        problems.append(f"chain first broken at seq {report.chain_break}{where}")
+    for run_id, why in list(report.replay_failures.items())[:1]:
+        first_line = why.splitlines()[0] if why else "no reason given"
+        problems.append(f"run {run_id} does not replay: {first_line}")
+    problems += report.disagreements[:1] or report.pending[:1]
+    return f"{'FAILS' if report.verdict == 'fails' else 'pending'}: {'; '.join(problems)}"
 
 
 @app.command()

@@ -8,11 +8,12 @@ read with whichever key they name.
 import base64
 import binascii
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from google.protobuf.message import DecodeError
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import DecodeError, Message
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
@@ -113,3 +114,28 @@ class EncryptionCodec(PayloadCodec):
             return Payload.FromString(clear)
         except DecodeError as error:
             raise UndecodablePayloadError("the clear text is not a payload") from error
+
+
+def payloads_in(message: Message) -> Iterator[Payload]:
+    """Every `Payload` in `message`, at any depth: inputs, results, headers, memos,
+    failures' encoded attributes."""
+    for field, value in message.ListFields():
+        if field.type != FieldDescriptor.TYPE_MESSAGE:
+            continue
+        if field.message_type.GetOptions().map_entry:
+            if field.message_type.fields_by_name["value"].type != FieldDescriptor.TYPE_MESSAGE:
+                continue
+            items = list(value.values())
+        elif field.is_repeated:
+            items = list(value)
+        else:
+            items = [value]
+        for item in items:
+            if isinstance(item, Payload):
+                yield item
+            else:
+                yield from payloads_in(item)
+
+
+def is_encrypted(payload: Payload) -> bool:
+    return payload.metadata.get("encoding") == ENCODING

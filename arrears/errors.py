@@ -161,3 +161,9 @@ class ContactLedgerUnavailableError(CaseServiceUnavailableError):
     """The contact ledger (Postgres) did not answer, or none is configured. Safe to retry."""
 
     code = "contact_ledger_unavailable"
+
+
+class AuditRecordsUnavailableError(CaseServiceUnavailableError):
+    """The audit records (Postgres) did not answer, or none are configured. Safe to retry."""
+
+    code = "audit_records_unavailable"

@@ -23,12 +23,13 @@ from arrears.payloads import RecordedPayloadConverter
 from arrears.settings import Settings
 
 
-def data_converter(ring: KeyRing) -> DataConverter:
-    """Pydantic models in JSON, read back as recorded (`payloads`), encrypted (`codec`)."""
+def data_converter(ring: KeyRing | None) -> DataConverter:
+    """Pydantic models in JSON, read back as recorded (`payloads`), encrypted (`codec`).
+    Without a ring, for payloads already decrypted only (an exported history)."""
     return dataclasses.replace(
         pydantic_data_converter,
         payload_converter_class=RecordedPayloadConverter,
-        payload_codec=EncryptionCodec(ring),
+        payload_codec=EncryptionCodec(ring) if ring is not None else None,
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
 

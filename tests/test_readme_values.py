@@ -9,6 +9,7 @@ from typing import Any, get_args
 import pytest
 
 from arrears.api.main import create_app
+from arrears.case_audit import Verdict
 from arrears.commands import (
     AdjustBalance,
     AdjustmentReason,
@@ -75,6 +76,7 @@ ROWS: dict[str, set[str]] = {
     "adjustment direction": _values(AdjustBalance.model_fields["direction"].annotation),
     "adjustment reason": _values(AdjustmentReason),
     "reversal reason": _values(ReversalReason),
+    "audit verdict": _values(Verdict),
 }
 
 

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from arrears.api.auth import Caller, authenticate, require_role
+from arrears.api.case_records import CaseRecords
 from arrears.api.contact_check import ContactChecker
 from arrears.api.customers import CustomerDesk
 from arrears.api.gateway import CaseGateway
@@ -30,6 +31,12 @@ async def get_contact_checks(
     return request.app.state.contact_checks
 
 
+async def get_case_records(request: Request) -> CaseRecords:
+    """A case's history and audit. They ask Temporal but no worker, and change nothing:
+    their routes declare their 404 and 503 themselves (never a 409)."""
+    return request.app.state.case_records
+
+
 async def prefers_async(prefer: Annotated[str | None, Header()] = None) -> bool:
     """Whether the caller asked `Prefer: respond-async`: queue the command, answer 202."""
     return prefer is not None and "respond-async" in prefer.lower()
@@ -39,6 +46,7 @@ CurrentCaller = Annotated[Caller, Depends(authenticate)]
 Gateway = Annotated[CaseGateway, Depends(get_gateway)]
 Customers = Annotated[CustomerDesk, Depends(get_customers)]
 ContactChecks = Annotated[ContactChecker, Depends(get_contact_checks)]
+Records = Annotated[CaseRecords, Depends(get_case_records)]
 RespondAsync = Annotated[bool, Depends(prefers_async)]
 
 
@@ -68,5 +76,6 @@ NOTES_BREATHING_SPACE = roles("bank", "admin")
 MIGRATES_STRATEGY = roles("admin")
 CHANGES_BALANCES = roles("bank", "admin")
 DECODES_PAYLOADS = roles("auditor", "admin")
+AUDITS_CASES = roles("auditor", "admin")
 ENCODES_PAYLOADS = roles("admin")
 UPDATES_CUSTOMERS = roles("bank", "admin")

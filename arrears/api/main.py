@@ -11,10 +11,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from arrears import __version__, db
 from arrears.api import docs, errors, openapi
 from arrears.api.body_limit import BodyLimit
+from arrears.api.case_records import CaseRecords
 from arrears.api.contact_check import ContactChecker
 from arrears.api.customers import CustomerDesk
 from arrears.api.gateway import CaseGateway
 from arrears.api.routes import (
+    audit,
     cases,
     codec,
     commands,
@@ -54,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.customers = CustomerDesk(client, pool)
         gate = ContactGate(profile_for=functools.partial(profile_for, overlay=house_policy))
         app.state.contact_checks = ContactChecker(app.state.gateway, pool, gate)
+        app.state.case_records = CaseRecords(client, pool, app.state.codec)
         try:
             yield
         finally:
@@ -85,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     v1.include_router(commands.router)
     v1.include_router(contact_check.router)
     v1.include_router(ledger.router)
+    v1.include_router(audit.router)
     v1.include_router(codec.router)
     v1.include_router(customers.router)
     app.include_router(health.router)

@@ -153,6 +153,12 @@ async def list_episodes(conn: asyncpg.Connection, *, loan_id: str) -> list[int]:
     return [row["episode"] for row in rows]
 
 
+async def list_loans(conn: asyncpg.Connection) -> list[str]:
+    """Every loan that has audit rows, in order."""
+    rows = await conn.fetch("SELECT DISTINCT loan_id FROM audit_events ORDER BY loan_id")
+    return [row["loan_id"] for row in rows]
+
+
 async def verify_chain(conn: asyncpg.Connection, *, loan_id: str, episode: int = 1) -> bool:
     """Recompute the chain of a case; False if any row was altered or is missing."""
     return first_break(await list_events(conn, loan_id=loan_id, episode=episode)) is None

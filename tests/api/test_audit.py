@@ -299,6 +299,29 @@ async def test_the_command_reports_and_exports_and_exits_by_the_verdict(
     assert bad.exit_code == 2 and "loan_id" in bad.output
 
 
+async def test_auditing_every_case_names_the_first_broken_row_of_each_failing_one(
+    api: httpx.AsyncClient, dev_env: WorkflowEnvironment, pool: asyncpg.Pool, database_url: str
+):
+    sound, tampered = await paid_case(api), await paid_case(api)
+    await settled_audit(dev_env, pool, sound)
+    report = await settled_audit(dev_env, pool, tampered)
+    async with pool.acquire() as conn:
+        await _as_a_rogue_administrator(
+            conn,
+            "UPDATE audit_events SET type = 'case_closed' WHERE loan_id = $1 AND seq = 2",
+            tampered,
+        )
+    env = _audit_env(dev_env, database_url)
+
+    result = await asyncio.to_thread(CliRunner().invoke, app, ["audit", "--all"], env=env)
+
+    assert result.exit_code == 1, result.output
+    lines = dict(line.split(": ", 1) for line in result.output.splitlines()[:-1])
+    assert lines[sound] == f"holds ({report.chain_rows} rows)"
+    assert lines[tampered] == "FAILS: chain first broken at seq 2"
+    assert result.output.splitlines()[-1].startswith(f"{len(lines)} cases: ")
+
+
 async def _as_a_rogue_administrator(conn: asyncpg.Connection, sql: str, *args: object) -> None:
     """What only someone with the table's ownership can do: switch the append-only trigger
     off, change the rows, switch it back on."""

@@ -70,12 +70,32 @@ def case_routes(loan_id: str) -> dict[str, tuple[str, str, str, dict | None]]:
     }
 
 
-def every_case_route(api: httpx.AsyncClient, loan_id: str) -> dict[str, Awaitable]:
-    """Each route that reaches the case of `loan_id`, called once."""
+def worker_free_routes(loan_id: str) -> dict[str, tuple[str, str, str, dict | None]]:
+    """(method, path, role, body) of every route that reaches the case of `loan_id` through
+    Temporal's own records, never through a worker: an auditor's reads. They answer while
+    the case's worker is down or its workflow task fails; only Temporal gone stops them."""
+    case = f"/v1/cases/{loan_id}"
+    return {
+        "history": ("GET", f"{case}/history", "auditor", None),
+        "audit": ("POST", f"{case}/audit", "auditor", None),
+    }
+
+
+def every_case_route(
+    api: httpx.AsyncClient, loan_id: str, table=case_routes
+) -> dict[str, Awaitable]:
+    """Each route of `table` that reaches the case of `loan_id`, called once."""
     return {
         route: api.request(method, path, json=body, headers=auth(role))
-        for route, (method, path, role, body) in case_routes(loan_id).items()
+        for route, (method, path, role, body) in table(loan_id).items()
     }
+
+
+async def assert_worker_free_routes_answer(api: httpx.AsyncClient, loan_id: str) -> None:
+    """The auditor's reads answer for the case: they need Temporal, not its worker."""
+    responses = await answers(every_case_route(api, loan_id, worker_free_routes))
+    for route, response in responses.items():
+        assert response.status_code == 200, (route, response.text)
 
 
 async def answers(calls: dict[str, Awaitable]) -> dict[str, httpx.Response]:
@@ -101,7 +121,10 @@ async def test_the_outage_tests_call_every_route_that_reaches_a_case(api: httpx.
     }
     called = {
         (method, path.replace("L-x", "{loan_id}").split("?")[0].replace("P-o0", "{payment_id}"))
-        for method, path, _, _ in case_routes("L-x").values()
+        for method, path, _, _ in [
+            *case_routes("L-x").values(),
+            *worker_free_routes("L-x").values(),
+        ]
     }
     assert operations <= called, operations - called
 
@@ -117,6 +140,7 @@ async def test_a_case_no_worker_serves_is_503_unavailable_on_every_route(
             json={"payment_id": "P-o2", "amount": 100},
             headers={**auth("agent"), **ASYNC},
         )
+        await assert_worker_free_routes_answer(api, loan_id)
 
     for route, response in responses.items():
         assert response.status_code == 503, (route, response.text)
@@ -150,6 +174,7 @@ async def test_with_temporal_gone_every_route_is_503_unavailable(
             base_url = "http://arrears.test"
             async with httpx.AsyncClient(transport=transport, base_url=base_url) as api:
                 calls = every_case_route(api, "L-while-down")
+                calls |= every_case_route(api, "L-while-down", worker_free_routes)
                 calls["list"] = api.get("/v1/cases", headers=auth("auditor"))
                 calls["open"] = api.post("/v1/cases", json=case_body(), headers=auth("bank"))
                 calls["async payment"] = api.post(
@@ -198,6 +223,7 @@ async def test_a_stuck_case_is_503_case_stuck_on_every_route_and_is_logged(
             f"/v1/cases/{loan_id}/promises", json=promise(), headers={**auth("agent"), **ASYNC}
         )
         responses = await answers(calls)
+        await assert_worker_free_routes_answer(api, loan_id)
 
     assert healthy.status_code == 200 and queued.status_code == 202
     body = stuck.json()
@@ -239,6 +265,7 @@ async def test_a_sound_case_whose_worker_hangs_is_503_unavailable_not_stuck(
             headers={**auth("agent"), **ASYNC},
         )
         responses = await answers(calls)
+        await assert_worker_free_routes_answer(api, loan_id)
 
     for route, response in responses.items():
         assert response.status_code == 503, (route, response.text)
