@@ -27,6 +27,10 @@ def search_attribute_flags() -> list[str]:
     return flags
 
 
+START_ATTEMPTS = 3
+"""How many times a server that dies before it serves is started (`TemporalDevServer.start`)."""
+
+
 class TemporalDevServer:
     def __init__(
         self, db_file: Path | None, *, ip: str, port: int, ui_port: int | None, log_path: Path
@@ -50,13 +54,25 @@ class TemporalDevServer:
         self.process = ManagedProcess("temporal", argv, log_path=log_path)
 
     async def start(self, ready_within: float = 60.0) -> None:
+        """Start the server and wait until it serves (and has every search attribute).
+
+        A server that dies before it serves is started again, up to `START_ATTEMPTS` times:
+        `start-dev` picks free ports for its HTTP API and metrics, then binds them later,
+        and when another socket took one meanwhile it panics at start (temporalio/cli#581).
+        RuntimeError when it keeps dying, TimeoutError when it never serves."""
         self.process.start()
         deadline = time.monotonic() + ready_within
+        attempts = 1
         while True:
             code = self.process.exited()
+            if code is not None and attempts < START_ATTEMPTS:
+                attempts += 1
+                self.process.start()
+                continue
             if code is not None:
                 raise RuntimeError(
-                    f"temporal dev server exited with {code}:\n{self.process.log_tail()}"
+                    f"temporal dev server exited with {code} ({attempts} starts):\n"
+                    f"{self.process.log_tail()}"
                 )
             if await is_serving(self.address):
                 await self._register_new_search_attributes()
