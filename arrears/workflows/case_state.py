@@ -117,6 +117,11 @@ class CaseState(CaseCommands, BaseModel):
     refused: bool = False
     contacts_done: set[str] = Field(default_factory=set)
     pending_contacts: list[PendingContact] = Field(default_factory=list)
+    sending: str | None = None
+    """The step key of the contact on its way to the customer (its send awaited), if any."""
+    withdrawn_while_sending: str | None = None
+    """The rule that took back the contact `sending` while it was on its way: told only
+    if it did not leave (`door.record_outcome`)."""
     escalations_done: dict[str, int] = Field(default_factory=dict)
     notices_undelivered: set[str] = Field(default_factory=set)
     dpd_held_days: int = 0

@@ -215,6 +215,16 @@ def record_outcome(
     was on its way, and a message that left is recorded all the same, at the instant it
     left (`sent_instant`; `started`: when the case asked for it)."""
     pending = next((p for p in state.pending_contacts if p.step_key == sent.step_key), None)
+    withdrawn, state.sending, state.withdrawn_while_sending = (
+        state.withdrawn_while_sending,
+        None,
+        None,
+    )
+    if withdrawn is not None and result.status == "deferred":
+        # Taken back while on its way, and it did not leave: told now.
+        state.record(
+            now, "contact_withdrawn", channel=sent.channel, step=sent.step_key, rule=withdrawn
+        )
     if result.status == "deferred":
         if pending is not None:
             # The send's clock may trail the case's by a moment: never wait for the past.
@@ -391,6 +401,11 @@ def _notice_given(
 
 def _drop(state: CaseState, pending: PendingContact, now: datetime, event: str, rule: str) -> None:
     state.pending_contacts.remove(pending)
+    if pending.step_key == state.sending:
+        # On its way already: taken back only if it does not leave, and told then
+        # (`record_outcome`); a message that left was not taken back.
+        state.withdrawn_while_sending = rule
+        return
     state.record(now, event, channel=pending.channel, step=pending.step_key, rule=rule)
 
 

@@ -66,6 +66,7 @@ class StrategyTurns:
             return True
         window = check_contact_time(now, state.tz, state.opening.jurisdiction)
         gate = door.gate_facts(state, pending, now) if state.contact_gate else None
+        state.sending = pending.step_key
         result = await self._effects.notify(
             f"{state.case_key}:{pending.step_key}",
             pending.channel,

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from temporalio.client import WorkflowHandle
 
-from arrears.commands import CeaseContact, PromiseToPay, RecordContactOutcome
+from arrears.commands import CeaseContact, PromiseToPay, RecordContactOutcome, ReportHardship
+from arrears.compliance.verdicts import Verdict
 from arrears.contracts import Customer, Payment, TimelineEvent
 from arrears.strategy import load_default
 from arrears.workflows.case import CollectionCase
@@ -277,6 +278,56 @@ async def test_a_message_that_left_after_a_payment_arrived_is_told_after_it(
     (closed,) = of_type(told, "case_closed")
     (sent,) = of_type(told, "contact_sent")
     assert sent.at > closed.at
+
+
+async def test_a_message_on_its_way_when_collection_pauses_is_told_sent_not_taken_back(
+    runner: CaseRunner,
+):
+    """Hardship pauses collection while the first message is on its way: the messages still
+    waiting are taken back, each told so; the one on its way leaves and is told sent, never
+    also taken back."""
+    async with runner.worker():
+        today = await skip_to_local(runner, SHANGHAI, time(10))
+        gate = runner.blocking.hold("send_notification")
+        handle = await runner.start(STRATEGY, due_date=today - timedelta(days=40))
+        await asyncio.wait_for(gate.entered.wait(), 10)
+        await handle.execute_update(
+            CollectionCase.report_hardship, ReportHardship(reason="illness")
+        )
+        runner.blocking.release_all()
+        await idle(handle)
+        events = await timeline(handle)
+        await assert_case_is_sound(handle, runner.fakes.stored_event_types)
+
+    (sent,) = of_type(events, "contact_sent")
+    withdrawn = {e.model_extra["step"] for e in of_type(events, "contact_withdrawn")}
+    assert sent.model_extra["step"] not in withdrawn
+    assert withdrawn, "the other waiting messages are taken back"
+    assert len(runner.fakes.notifications) == 1
+
+
+async def test_a_message_on_its_way_that_did_not_leave_is_told_taken_back(runner: CaseRunner):
+    """The same pause, but the gate defers the message on its way (a cap reached at the
+    moment of sending) and it does not leave: it is told taken back, once, never sent."""
+    runner.fakes.gate_before = lambda request, now: Verdict(
+        "defer", "CN.messages_per_day", "CN@2026.1", until=now + timedelta(hours=12)
+    )
+    async with runner.worker():
+        today = await skip_to_local(runner, SHANGHAI, time(10))
+        gate = runner.blocking.hold("send_notification")
+        handle = await runner.start(STRATEGY, due_date=today - timedelta(days=40))
+        await asyncio.wait_for(gate.entered.wait(), 10)
+        await handle.execute_update(
+            CollectionCase.report_hardship, ReportHardship(reason="illness")
+        )
+        runner.blocking.release_all()
+        await idle(handle)
+        events = await timeline(handle)
+        await assert_case_is_sound(handle, runner.fakes.stored_event_types)
+
+    assert of_type(events, "contact_sent") == [] and runner.fakes.notifications == []
+    steps = [e.model_extra["step"] for e in of_type(events, "contact_withdrawn")]
+    assert len(steps) == len(set(steps)) >= 1
 
 
 async def test_a_command_answers_with_what_the_case_does_next(runner: CaseRunner):
