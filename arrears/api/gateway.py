@@ -89,7 +89,10 @@ CLAIMED_NOT_STARTED = timedelta(seconds=1)
 opening is starting, before its facts are a conflict."""
 
 READ_UNANSWERED = "the case service did not answer in time; retry shortly"
-COMMAND_UNANSWERED = "the case did not answer in time; a payment or promise is safe to send again"
+COMMAND_UNANSWERED = (
+    "the case did not answer in time; the command may or may not have been taken: a payment,"
+    " a promise, and any command sent with an Idempotency-Key are safe to send again"
+)
 
 T = TypeVar("T")
 
