@@ -157,6 +157,9 @@ class Notifier:
             if person is not None and (customer is None or customer.contact_person(person) is None):
                 # Gone from the customer's facts since the case asked: nobody to call.
                 return await self._finish(request, "skipped", "no such contact person on file")
+            if person is None and (customer is None or customer.phone is None):
+                # No agent can call a debtor with no phone on file.
+                return await self._finish(request, "skipped", "no phone on file")
             # A call is made by an agent: the task is the delivery, under the same key.
             async with self._pool.acquire() as conn:
                 await contacts.create_agent_task(

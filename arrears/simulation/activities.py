@@ -132,7 +132,8 @@ class SimulatedActivities:
           customer's ledger: `deferred` or `blocked` with `rule` and `profile`;
         - without them, `deferred` with `until` and `rule` when the contact window is closed;
         - `skipped` with `no <channel> address on file` when the customer has no phone
-          (sms) or no e-mail (email): it takes no slot in the ledger;
+          (sms) or no e-mail (email), `no phone on file` for a call to a debtor with no
+          phone: it takes no slot in the ledger;
         - `sent` otherwise (an agent call: the task is the delivery), named by `message_id` =
           the idempotency key, with the gate's `rule` and `profile` when it was asked.
         """
@@ -163,13 +164,17 @@ class SimulatedActivities:
                     detail="contact window closed at the moment of sending",
                 )
         facts = self._facts[request.loan_id]
-        if channel != "call" and not (facts.has_phone if channel == "sms" else facts.has_email):
-            # Undelivered: it takes no slot in the customer's ledger.
+        person = request.gate is not None and (request.gate.contact_point or "").startswith(
+            "person:"
+        )
+        if not person and not (facts.has_email if channel == "email" else facts.has_phone):
+            # Undelivered (no agent can call a debtor with no phone on file): it takes no
+            # slot in the customer's ledger.
             return NotificationResult(
                 idempotency_key=key,
                 channel=channel,
                 status="skipped",
-                detail=f"no {channel} address on file",
+                detail="no phone on file" if channel == "call" else f"no {channel} address on file",
             )
         gated: dict[str, str] = {}
         if verdict is not None:

@@ -108,6 +108,18 @@ async def test_no_address_on_file_is_skipped_with_the_reason(pool: asyncpg.Pool)
     assert result.detail == "no email address on file"
 
 
+async def test_a_call_to_a_debtor_with_no_phone_is_skipped_and_makes_no_task(pool: asyncpg.Pool):
+    state = await open_case(pool, customer_id=new_loan_id("C"), phone=None)
+    request = reminder(state, channel="call").model_copy(update={"template": "collection_call"})
+    result = await ActivityEnvironment().run(Notifier(pool, OutboxProvider(pool)).send, request)
+    assert (result.status, result.detail) == ("skipped", "no phone on file")
+    async with pool.acquire() as conn:
+        tasks = await conn.fetchval(
+            "SELECT count(*) FROM agent_tasks WHERE loan_id = $1", state.loan_id
+        )
+    assert tasks == 0
+
+
 def at_the_moment(instant: datetime) -> ActivityEnvironment:
     """An activity environment whose attempt the server scheduled at `instant`."""
     env = ActivityEnvironment()

@@ -67,13 +67,10 @@ async def test_a_channel_without_an_address_on_file_is_skipped(loan_id, channel,
     assert (await send(request(loan_id, other), SHANGHAI_NOON)).status == "sent"
 
 
-async def test_an_agent_call_is_a_task_whatever_is_on_file():
+async def test_an_agent_call_to_a_debtor_with_no_phone_is_skipped_as_the_real_send_does():
+    """No agent can call a debtor with no phone on file: the call reaches no one."""
     call = await send(request("L-NO-PHONE", "call"), SHANGHAI_NOON)
-    assert (call.status, call.detail, call.message_id) == (
-        "sent",
-        "agent call task created",
-        "L-NO-PHONE:early.d0.call",
-    )
+    assert (call.status, call.detail, call.message_id) == ("skipped", "no phone on file", None)
 
 
 @pytest.mark.parametrize(

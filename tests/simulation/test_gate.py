@@ -33,7 +33,7 @@ async def test_a_us_call_five_days_after_a_conversation_waits_for_the_seventh_da
         jurisdiction="US",
         currency="USD",
         timezone="America/New_York",
-        phone=None,
+        phone="+12125550143",
         due_date="2025-12-04",
     )
     scenario = loads_scenario(
