@@ -1,5 +1,9 @@
 """The one error hierarchy. The API maps each class to an HTTP status in one place."""
 
+from pydantic import TypeAdapter, ValidationError
+
+from arrears.fields import OpaqueRef
+
 
 class ArrearsError(Exception):
     """Base of every expected failure; `detail` is safe to show to the caller."""
@@ -20,10 +24,20 @@ class CaseNotFoundError(ArrearsError):
     code = "case_not_found"
 
     def __init__(self, loan_id: str) -> None:
-        # Echoed only when it could be a loan_id at all: a path may carry anything.
-        shown = loan_id if len(loan_id) <= 100 and loan_id.isprintable() else "(not a loan_id)"
+        # Echoed only when it could be a loan_id at all: a path may carry anything, a phone
+        # number or an e-mail address too, which an answer must not repeat.
+        shown = loan_id if could_be_a_loan_id(loan_id) else "(not a loan_id)"
         super().__init__(f"no case for loan {shown}")
         self.loan_id = loan_id
+
+
+def could_be_a_loan_id(value: str) -> bool:
+    """Whether `value` passes the checks of an opening's `loan_id` (`fields.OpaqueRef`)."""
+    try:
+        TypeAdapter(OpaqueRef).validate_python(value)
+    except ValidationError:
+        return False
+    return True
 
 
 class CaseClosedError(ArrearsError):

@@ -242,7 +242,7 @@ def check_iso_datetime(value: object) -> object:
     raise ValueError("must be an ISO 8601 date-time with a UTC offset, e.g. 2026-11-20T09:30:00Z")
 
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 """A calendar date as ISO 8601 writes it, and nothing else: `2026-11-20`."""
 
 
