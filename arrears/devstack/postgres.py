@@ -59,6 +59,10 @@ def _make_traversable(path: Path) -> None:
         parent.chmod(mode | stat.S_IXGRP | stat.S_IXOTH)
 
 
+INITDB_ATTEMPTS = 2
+"""How many times `initdb` is run on a new data folder before the start fails."""
+
+
 class EmbeddedPostgres:
     """initdb on first use, then `postgres` on 127.0.0.1:`port` with trust auth."""
 
@@ -101,20 +105,29 @@ class EmbeddedPostgres:
             self.data_dir.chmod(0o700)
         if (self.data_dir / "PG_VERSION").exists():
             return
-        subprocess.run(
-            [
-                str(POSTGRES_BIN_PATH / "initdb"),
-                "-D",
-                str(self.data_dir),
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "--encoding=UTF8",
-                "--no-instructions",
-            ],
-            check=True,
-            capture_output=True,
-            user=self.user,
+        for _ in range(INITDB_ATTEMPTS):
+            done = subprocess.run(
+                [
+                    str(POSTGRES_BIN_PATH / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--no-instructions",
+                ],
+                capture_output=True,
+                user=self.user,
+            )
+            if done.returncode == 0:
+                return
+            # initdb removes what it wrote when it fails; a busy machine can fail it once
+            # (it sizes shared memory by trying), so it is tried again before giving up.
+        output = (done.stdout + done.stderr).decode(errors="replace").strip()
+        raise RuntimeError(
+            f"initdb failed {INITDB_ATTEMPTS} times (exit {done.returncode}) in "
+            f"{self.data_dir}:\n{output[-2000:]}"
         )
 
     async def start(self, ready_within: float = 60.0) -> None:
