@@ -53,7 +53,9 @@ def _persistent_secret(path: Path, make: Callable[[], str]) -> str:
 def dev_api_keys(home: Path) -> str:
     return _persistent_secret(
         home / "dev-api-keys",
-        lambda: ",".join(f"dev-{role}-{secrets.token_urlsafe(12)}={role}" for role in ROLES),
+        lambda: ",".join(
+            f"dev-{role}:dev-{role}-{secrets.token_urlsafe(12)}={role}" for role in ROLES
+        ),
     )
 
 
