@@ -5,11 +5,12 @@ cannot be planned)."""
 import hashlib
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from arrears.actors import Actor
 from arrears.cli import app
-from arrears.devstack.stack import dev_api_keys
+from arrears.devstack.stack import DevOptions, DevStack, dev_api_keys
 from arrears.settings import Settings
 from tests.factories import TEST_ENCRYPTION_KEYS
 
@@ -99,3 +100,22 @@ def test_dev_keys_are_written_with_their_ids(tmp_path):
         (f"dev-{role}", role) for role in ("bank", "agent", "auditor", "admin")
     )
     assert dev_api_keys(tmp_path) == ",".join(entries)  # kept, not made again
+
+
+def test_the_dev_stack_shows_each_bearer_key_with_its_id(tmp_path):
+    console = Console(record=True, width=200)
+    stack = DevStack(DevOptions(home=tmp_path), console)
+    keys = dev_api_keys(tmp_path)
+    env = {
+        "TEMPORAL_ADDRESS": "127.0.0.1:7233",
+        "DATABASE_URL": "postgresql://u@127.0.0.1:5433/arrears",
+        "ARREARS_API_KEYS": keys,
+    }
+    stack._announce(env)
+
+    shown = console.export_text()
+    for entry in keys.split(","):
+        listed, _, role = entry.partition("=")
+        key_id, _, key = listed.partition(":")
+        assert f"API key ({role}, id {key_id})" in shown
+        assert f" {key} " in shown and listed not in shown

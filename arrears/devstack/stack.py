@@ -174,7 +174,10 @@ class DevStack:
         table.add_row("PostgreSQL", env["DATABASE_URL"].split("@")[-1])
         table.add_row("Logs", str(self.logs))
         for entry in env["ARREARS_API_KEYS"].split(","):
-            key, _, role = entry.partition("=")
-            table.add_row(f"API key ({role})", key)
+            listed, _, role = entry.partition("=")
+            key_id, colon, key = listed.partition(":")
+            # The bearer key alone, named by its id (what the timeline names it by).
+            name = f"{role}, id {key_id}" if colon else role
+            table.add_row(f"API key ({name})", key if colon else listed)
         self.console.print(table)
         self.console.print("Ctrl-C stops everything.")

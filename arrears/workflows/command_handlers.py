@@ -11,7 +11,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from arrears import ids
     from arrears.commands import ActedPromise, CommandOutcome
-    from arrears.contracts import Customer
+    from arrears.customers import ActedCustomer
     from arrears.idempotency import (
         KeyedOutcome,
         StampedBreathingSpace,
@@ -247,11 +247,12 @@ class CommandHandlers:
         self._ids.validate(command, self._state.require_open)
 
     @workflow.signal(name="update_customer")
-    def update_customer(self, customer: Customer) -> None:
+    def update_customer(self, customer: ActedCustomer) -> None:
         """The customer's contact facts changed (sent by `CustomerUpdate`): the case follows
         them, and decides by the new time zone from now on (`follow_customer`)."""
         state = self._state
-        changed = follow_customer(state, customer, workflow.now())
+        with state.acting(customer.actor):
+            changed = follow_customer(state, customer.facts(), workflow.now())
         if (
             state.notices_undelivered
             and {"phone", "email"} & set(changed)

@@ -25,52 +25,69 @@ KEY_ID, KEY, ROLE = ID_KEY
 ACTOR = {"role": ROLE, "key_id": KEY_ID}
 SECRETS = [KEY, *TEST_API_KEYS.values()]
 
-Setup = Callable[[httpx.AsyncClient, WorkflowEnvironment], Awaitable[str]]
+Setup = Callable[[httpx.AsyncClient, WorkflowEnvironment, asyncpg.Pool], Awaitable[str]]
 
 
-async def fresh(api: httpx.AsyncClient, env: WorkflowEnvironment) -> str:
+async def fresh(api: httpx.AsyncClient, env: WorkflowEnvironment, pool: asyncpg.Pool) -> str:
     return await open_case(api)
 
 
-async def unopened(api: httpx.AsyncClient, env: WorkflowEnvironment) -> str:
+async def unopened(api: httpx.AsyncClient, env: WorkflowEnvironment, pool: asyncpg.Pool) -> str:
     return new_loan_id()
 
 
-async def in_hardship(api: httpx.AsyncClient, env: WorkflowEnvironment) -> str:
+async def in_hardship(api: httpx.AsyncClient, env: WorkflowEnvironment, pool: asyncpg.Pool) -> str:
     loan_id = await open_case(api, due_date=days_ago(40))
     assert (await command(api, loan_id, "hardship", {"reason": "illness"})).status_code == 200
     return loan_id
 
 
-async def disputed(api: httpx.AsyncClient, env: WorkflowEnvironment) -> str:
+async def disputed(api: httpx.AsyncClient, env: WorkflowEnvironment, pool: asyncpg.Pool) -> str:
     loan_id = await open_case(api)
     response = await command(api, loan_id, "disputes", {"reason": "amount_wrong"})
     assert response.status_code == 200
     return loan_id
 
 
-async def flagged(api: httpx.AsyncClient, env: WorkflowEnvironment) -> str:
+async def flagged(api: httpx.AsyncClient, env: WorkflowEnvironment, pool: asyncpg.Pool) -> str:
     loan_id = await open_case(api)
     assert (await command(api, loan_id, "vulnerability", {"kind": "illness"})).status_code == 200
     return loan_id
 
 
-async def in_the_uk(api: httpx.AsyncClient, env: WorkflowEnvironment) -> str:
+async def in_the_uk(api: httpx.AsyncClient, env: WorkflowEnvironment, pool: asyncpg.Pool) -> str:
     return await open_case(api, **uk())
 
 
-async def on_a_retired_strategy(api: httpx.AsyncClient, env: WorkflowEnvironment) -> str:
+async def on_a_retired_strategy(
+    api: httpx.AsyncClient, env: WorkflowEnvironment, pool: asyncpg.Pool
+) -> str:
     return await start_case_on(env, retired_version("2026.10-actor"))
 
 
-async def paid(api: httpx.AsyncClient, env: WorkflowEnvironment) -> str:
+async def own_customer(api: httpx.AsyncClient, env: WorkflowEnvironment, pool: asyncpg.Pool) -> str:
+    """A case of a customer of its own, once its records list it (the customer's update
+    tells the cases the records list)."""
+    loan_id = new_loan_id()
+    await open_case(api, loan_id=loan_id, customer_id=f"C-{loan_id}")
+    await audit_bodies(pool, loan_id, "case_opened")
+    return loan_id
+
+
+def new_facts(loan_id: str) -> dict:
+    customer = case_body()["customer"]
+    del customer["customer_id"]
+    return {**customer, "phone": "+8613900139000"}
+
+
+async def paid(api: httpx.AsyncClient, env: WorkflowEnvironment, pool: asyncpg.Pool) -> str:
     loan_id = await open_case(api)
     body = {"payment_id": "P-1", "amount": 3_000}
     assert (await command(api, loan_id, "payments", body, "bank")).status_code == 200
     return loan_id
 
 
-async def paid_in_full(api: httpx.AsyncClient, env: WorkflowEnvironment) -> str:
+async def paid_in_full(api: httpx.AsyncClient, env: WorkflowEnvironment, pool: asyncpg.Pool) -> str:
     loan_id = await open_case(api, principal=50_000, interest=0)
     body = {"payment_id": "P-1", "amount": 50_000}
     assert (await command(api, loan_id, "payments", body, "bank")).status_code == 200
@@ -90,12 +107,16 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
 
     def url(self, loan_id: str) -> str:
+        if self.path.startswith("/v1/"):
+            return self.path.format(loan_id=loan_id)
         return f"/v1/cases/{loan_id}{self.path}".rstrip("/")
 
 
 ASYNC = {"Prefer": "respond-async"}
 ROUTES = {
-    "open": Route("POST", "", lambda loan_id: case_body(loan_id=loan_id), "case_opened", unopened),
+    "open": Route(
+        "POST", "/v1/cases", lambda loan_id: case_body(loan_id=loan_id), "case_opened", unopened
+    ),
     "close": Route("POST", "/close", lambda _: {"reference": "RC-1"}, "case_closed"),
     "promise": Route("POST", "/promises", lambda _: promise(), "promise_made"),
     "promise async": Route("POST", "/promises", lambda _: promise(), "promise_made", fresh, ASYNC),
@@ -171,6 +192,9 @@ ROUTES = {
         "case_reopened",
         paid_in_full,
     ),
+    "customer update": Route(
+        "PUT", "/v1/customers/C-{loan_id}", new_facts, "customer_updated", own_customer
+    ),
 }
 
 
@@ -192,11 +216,10 @@ async def test_every_command_route_names_its_actor_on_its_event_and_in_the_audit
     api: httpx.AsyncClient, dev_env: WorkflowEnvironment, pool: asyncpg.Pool, name: str
 ):
     route = ROUTES[name]
-    loan_id = await route.setup(api, dev_env)
+    loan_id = await route.setup(api, dev_env, pool)
     headers = {"Authorization": f"Bearer {KEY}", **route.headers}
     body = route.body(loan_id)
-    url = "/v1/cases" if name == "open" else route.url(loan_id)
-    response = await api.request(route.method, url, json=body, headers=headers)
+    response = await api.request(route.method, route.url(loan_id), json=body, headers=headers)
     assert response.status_code in (200, 201, 202), response.text
 
     events = await timeline_until(api, loan_id, route.event)
@@ -250,3 +273,19 @@ async def test_a_body_cannot_name_its_own_actor(api: httpx.AsyncClient):
     forged = {"reason": "illness", "actor": {"role": "admin", "key_id": "someone-else"}}
     response = await command(api, loan_id, "hardship", forged, "agent")
     assert response.status_code == 422 and "actor" in response.text
+
+
+async def test_an_opening_that_updates_the_customer_names_its_actor_on_their_other_cases(
+    api: httpx.AsyncClient, dev_env: WorkflowEnvironment, pool: asyncpg.Pool
+):
+    first = await own_customer(api, dev_env, pool)
+    second = case_body(customer_id=f"C-{first}", phone="+8613900139000")
+    response = await api.post(
+        "/v1/cases",
+        json={**second, "update_customer": True},
+        headers={"Authorization": f"Bearer {KEY}"},
+    )
+    assert response.status_code == 201, response.text
+
+    events = await timeline_until(api, first, "customer_updated")
+    assert [e.get("actor") for e in events if e["type"] == "customer_updated"] == [ACTOR]

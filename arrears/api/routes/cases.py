@@ -1,5 +1,6 @@
 """Cases: open one for an overdue loan, list them, read one's state and timeline, recall."""
 
+import functools
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response, status
@@ -38,7 +39,8 @@ async def open_case(
 
     409 `customer_conflict` when the customer is on file with other contact facts, unless
     the opening says `update_customer: true`."""
-    created, view = await gateway.open_case(opening, reconcile=customers.reconcile, actor=actor)
+    reconcile = functools.partial(customers.reconcile, actor=actor)
+    created, view = await gateway.open_case(opening, reconcile=reconcile, actor=actor)
     if not created:
         response.status_code = status.HTTP_200_OK
     return view
