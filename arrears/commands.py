@@ -9,7 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_serializer, model_validator
 
-from arrears.contracts import Amounts, CaseView, Channel, Contract
+from arrears.actors import Acted
+from arrears.contracts import Amounts, CaseView, Channel, Contract, Payment
 from arrears.fields import IsoDate, MinorUnits, NonNegativeMinorUnits, OpaqueRef
 from arrears.strategy import Strategy
 from arrears.strategy.model import VERSION_PATTERN, DelinquencyReason
@@ -28,6 +29,10 @@ class PromiseToPay(Contract):
     promise_id: OpaqueRef
     amount: MinorUnits
     due_date: IsoDate
+
+
+class ActedPromise(PromiseToPay, Acted):
+    """A promise as the case is told it: with who sent it."""
 
 
 class ReportHardship(Contract):
@@ -243,3 +248,15 @@ class ReversePayment(Contract):
 
     payment_id: OpaqueRef
     reason: ReversalReason
+
+
+class ActedReversal(ReversePayment, Acted):
+    """A reversal as the case is told it: with who sent it."""
+
+
+class ActedAdjustment(AdjustBalance, Acted):
+    """An adjustment as the case is told it: with who sent it."""
+
+
+class ActedPayment(Payment, Acted):
+    """A payment as the case is told it: with who sent it."""

@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import Field, create_model
 
+from arrears.actors import Acted, Actor
 from arrears.contracts import Contract, Customer
 from arrears.fields import OpaqueRef
 
@@ -52,9 +53,17 @@ class CustomerFacts(_ContactFacts):
 
 class CustomerUpdate(Contract):
     """The `CustomerUpdate` workflow's input and its activity's: the new facts (language
-    None: the stored one stands)."""
+    None: the stored one stands), and who sent them over HTTP."""
 
     customer: Customer
+    actor: Actor | None = None
+
+
+class ActedCustomer(Customer, Acted):
+    """The facts a case is told to follow, with who sent them (`update_customer` signal)."""
+
+    def facts(self) -> Customer:
+        return Customer(**self.model_dump(exclude={"actor"}))
 
 
 class CustomerRecordUpdate(Contract):

@@ -7,8 +7,9 @@ never keeps a key as the client wrote it, and of the request (the command's name
 body in canonical JSON), so a key reused with another body or for another command shows.
 The case is the store: it keeps the stamps it answered (`arrears.workflows.used_ids`).
 
-The update argument of each keyed command is a subclass of its HTTP body with one optional
-field, `idempotency`: an argument recorded before the field existed reads as unstamped.
+The update argument of each keyed command is a subclass of its HTTP body with two optional
+fields, `idempotency` and `actor` (who sent it, `arrears.actors`): an argument recorded
+before either existed reads as unstamped, sent by nobody named.
 Pure: no I/O, no Temporal import.
 """
 
@@ -19,6 +20,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, Field
 
+from arrears.actors import Acted
 from arrears.commands import (
     AgreePlan,
     CeaseContact,
@@ -67,8 +69,9 @@ class KeyLookup(Contract):
     use: KeyUse | None = None
 
 
-class Stamped(Contract):
-    """A keyed command's update argument; `command` is the update's name."""
+class Stamped(Acted):
+    """A keyed command's update argument; `command` is the update's name. Its `actor` is
+    no part of the request digest: see `stamp`."""
 
     command: ClassVar[str]
     idempotency: IdempotencyStamp | None = None
@@ -140,7 +143,12 @@ def parse_key(raw: str) -> str | None:
 
 def stamp(key: str, command: str, body: BaseModel) -> IdempotencyStamp:
     """The stamp of `body`, sent as `command` under `key`. The body is read as its model
-    gives it (defaults filled, keys sorted), so `{}` and an empty close are one request."""
+    gives it (defaults filled, keys sorted), so `{}` and an empty close are one request.
+
+    Who sent it is no part of the request: the key is the case's, not the caller's, so the
+    same key and body sent again with another API key (a client's retry across a key
+    rotation, say) is the repeat it is, answered as the first time and recorded once, with
+    the first sender as its actor."""
     canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return IdempotencyStamp(
         key=hashlib.sha256(key.encode("ascii")).hexdigest(),

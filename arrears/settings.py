@@ -1,12 +1,12 @@
 """Configuration, read from the environment once at start-up."""
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from arrears.activities.messages import DEFAULT_INSTITUTION
+from arrears.actors import ROLES, Actor, Role, derived_key_id, is_key_id
 from arrears.codec import KeyRing
 from arrears.compliance.loader import ProfileError, profile_for
 from arrears.compliance.loader import load as load_profile
@@ -14,8 +14,7 @@ from arrears.compliance.profile import Profile
 from arrears.contracts import JURISDICTIONS
 from arrears.strategy import Strategy, StrategyError, load, load_default
 
-Role = Literal["bank", "agent", "auditor", "admin"]
-ROLES: tuple[Role, ...] = ("bank", "agent", "auditor", "admin")
+__all__ = ["ROLES", "ConfigError", "Role", "Settings"]
 
 
 class ConfigError(ValueError):
@@ -83,20 +82,36 @@ class Settings(BaseSettings):
         except ValueError as error:
             raise ConfigError(f"ARREARS_ENCRYPTION_KEYS: {error}") from error
 
-    def api_keys(self) -> dict[str, Role]:
-        """Parse `key=role,key=role` into {key: role}."""
+    def api_keys(self) -> dict[str, Actor]:
+        """Parse ARREARS_API_KEYS into {secret: the actor its callers are}. Each entry is
+        `id:secret=role`, or `secret=role` (the older form) whose id is derived from the
+        secret (`actors.derived_key_id`). A malformed entry is a `ConfigError` naming it
+        by position and id, never by its secret."""
         if self.arrears_api_keys is None:
-            raise ConfigError("ARREARS_API_KEYS is not set (key=role,key=role)")
-        keys: dict[str, Role] = {}
-        for entry in filter(
-            None, (p.strip() for p in self.arrears_api_keys.get_secret_value().split(","))
-        ):
+            raise ConfigError("ARREARS_API_KEYS is not set (id:key=role,id:key=role)")
+        keys: dict[str, Actor] = {}
+        entries = (p.strip() for p in self.arrears_api_keys.get_secret_value().split(","))
+        for number, entry in enumerate(filter(None, entries), 1):
             key, sep, role = entry.partition("=")
-            if not sep or not key:
-                raise ConfigError("ARREARS_API_KEYS: each entry must be key=role")
+            key_id, colon, secret = key.partition(":")
+            if not colon:
+                key_id, secret = "", key
+            if colon and not is_key_id(key_id):
+                raise ConfigError(
+                    f"ARREARS_API_KEYS entry {number}: the id before ':' must be 1 to 64 "
+                    "letters, digits, '.', '_' or '-', starting with a letter or digit"
+                )
+            named = f"ARREARS_API_KEYS entry {number}" + (f" ({key_id})" if key_id else "")
+            if not sep or not secret:
+                raise ConfigError(f"{named}: must be id:key=role (or key=role)")
             if role not in ROLES:
-                raise ConfigError(f"ARREARS_API_KEYS: unknown role {role!r}; use one of {ROLES}")
-            keys[key] = role
+                raise ConfigError(f"{named}: unknown role {role!r}; use one of {ROLES}")
+            actor = Actor(role=role, key_id=key_id or derived_key_id(secret))
+            if secret in keys:
+                raise ConfigError(f"{named}: the same key is listed twice")
+            if any(known.key_id == actor.key_id for known in keys.values()):
+                raise ConfigError(f"{named}: key id {actor.key_id} is listed twice")
+            keys[secret] = actor
         if not keys:
             raise ConfigError("ARREARS_API_KEYS has no keys")
         return keys

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from arrears.settings import Role
+from arrears.actors import Actor, Role
 
 # Declares the bearer scheme in the OpenAPI document (so /docs can authorise) and reads the
 # header; `auto_error=False` leaves the 401 and its body to `authenticate`.
@@ -23,7 +23,13 @@ BEARER = HTTPBearer(auto_error=False, description="An API key: `Authorization: B
 class Caller:
     role: Role
     key_id: str
-    """A short, non-secret fingerprint of the key, for logs."""
+    """The key's id from ARREARS_API_KEYS (derived from the key when listed without one):
+    never the key itself."""
+
+    @property
+    def actor(self) -> Actor:
+        """Who the caller is, as commands carry it to the case's timeline."""
+        return Actor(role=self.role, key_id=self.key_id)
 
 
 async def authenticate(
@@ -31,18 +37,18 @@ async def authenticate(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)],
 ) -> Caller:
     """Resolve `Authorization: Bearer <key>` to a caller, or answer 401."""
-    keys: dict[str, Role] = request.app.state.api_keys
+    keys: dict[str, Actor] = request.app.state.api_keys
     presented = credentials.credentials.strip() if credentials is not None else ""
     if not presented:
         raise _unauthorized("missing bearer API key")
-    role = None
+    found = None
     # Compare against every key so timing does not reveal which prefix matched.
-    for key, key_role in keys.items():
+    for key, actor in keys.items():
         if hmac.compare_digest(key.encode(), presented.encode()):
-            role = key_role
-    if role is None:
+            found = actor
+    if found is None:
         raise _unauthorized("unknown API key")
-    return Caller(role=role, key_id=presented[:4] + "…")
+    return Caller(role=found.role, key_id=found.key_id)
 
 
 def _unauthorized(detail: str) -> HTTPException:

@@ -17,6 +17,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from arrears import ids
+from arrears.actors import Actor
 from arrears.api.failures import TEMPORAL_FAILURES
 from arrears.api.gateway import ANSWER_TIMEOUT
 from arrears.contracts import CaseOpening, Customer
@@ -46,15 +47,19 @@ class CustomerDesk:
         self._client = client
         self._pool = pool
 
-    async def update(self, customer_id: str, facts: CustomerFacts) -> CustomerUpdated:
-        """Store `facts` as the customer's and have every open case of theirs follow.
-        Raises `CustomerNotFoundError` for a customer no case has brought in."""
-        updated = await self._run(CustomerUpdate(customer=facts.of(customer_id)))
+    async def update(
+        self, customer_id: str, facts: CustomerFacts, actor: Actor | None = None
+    ) -> CustomerUpdated:
+        """Store `facts` as the customer's and have every open case of theirs follow, each
+        naming `actor` on what it records. Raises `CustomerNotFoundError` for a customer no
+        case has brought in."""
+        update = CustomerUpdate(customer=facts.of(customer_id), actor=actor)
+        updated = await self._run(update)
         if updated is None:
             raise CustomerNotFoundError(customer_id)
         return updated
 
-    async def reconcile(self, opening: CaseOpening) -> CaseOpening:
+    async def reconcile(self, opening: CaseOpening, actor: Actor | None = None) -> CaseOpening:
         """The opening to start, checked against the customer's stored facts.
 
         A new customer's opening stores their facts at once, in the same transaction as the
@@ -83,7 +88,7 @@ class CustomerDesk:
             return opening
         if not opening.update_customer:
             raise CustomerConflictError(given.customer_id, list(changed))
-        await self._run(CustomerUpdate(customer=given))
+        await self._run(CustomerUpdate(customer=given, actor=actor))
         return opening
 
     async def _claimed(self, customer: Customer) -> tuple[bool, Customer]:

@@ -8,12 +8,12 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from arrears.actors import Actor, Role
 from arrears.api.auth import Caller, authenticate, require_role
 from arrears.api.case_records import CaseRecords
 from arrears.api.contact_check import ContactChecker
 from arrears.api.customers import CustomerDesk
 from arrears.api.gateway import CaseGateway
-from arrears.settings import Role
 
 
 async def get_gateway(request: Request) -> CaseGateway:
@@ -48,6 +48,14 @@ Customers = Annotated[CustomerDesk, Depends(get_customers)]
 ContactChecks = Annotated[ContactChecker, Depends(get_contact_checks)]
 Records = Annotated[CaseRecords, Depends(get_case_records)]
 RespondAsync = Annotated[bool, Depends(prefers_async)]
+
+
+async def current_actor(caller: CurrentCaller) -> Actor:
+    """The caller as a command carries it (`arrears.actors`)."""
+    return caller.actor
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
 def roles(*allowed: Role):

@@ -16,9 +16,14 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from arrears import idempotency, ids
+from arrears.actors import Actor
 from arrears.api.failures import TEMPORAL_FAILURES, CaseFailures, refusal
 from arrears.api.search import CasePage, CaseSearch, list_page
 from arrears.commands import (
+    ActedAdjustment,
+    ActedPayment,
+    ActedPromise,
+    ActedReversal,
     AdjustBalance,
     AgreePlan,
     CeaseContact,
@@ -95,6 +100,7 @@ COMMAND_UNANSWERED = (
 )
 
 T = TypeVar("T")
+A = TypeVar("A", bound=BaseModel)
 
 
 class CaseGateway:
@@ -107,6 +113,7 @@ class CaseGateway:
         self,
         opening: CaseOpening,
         reconcile: Callable[[CaseOpening], Awaitable[CaseOpening]] | None = None,
+        actor: Actor | None = None,
     ) -> tuple[bool, CaseView]:
         """Start the loan's case, or find the one it has. Returns (created, view).
         `reconcile`, given, turns the opening into the one to start once the due date has
@@ -140,7 +147,7 @@ class CaseGateway:
                 if repeated is None:
                     raise
                 return False, repeated
-        created, view, changed, prior = await self._open_episode(opening, received_at, 1)
+        created, view, changed, prior = await self._open_episode(opening, received_at, 1, actor)
         if created:
             return True, view
         episode = next_episode(view, opening)
@@ -154,7 +161,7 @@ class CaseGateway:
         if episode is not None:
             for attempt in range(2):
                 created, current, changed, _ = await self._open_episode(
-                    opening, received_at, episode, prior
+                    opening, received_at, episode, actor, prior
                 )
                 if created:
                     return True, current
@@ -179,6 +186,7 @@ class CaseGateway:
         opening: CaseOpening,
         received_at: datetime,
         episode: int,
+        actor: Actor | None,
         prior: PriorIds | None = None,
     ) -> tuple[bool, CaseView, list[str], PriorIds | None]:
         """Start episode `episode` of the loan's case, taking over `prior`: (True, its view,
@@ -191,6 +199,7 @@ class CaseGateway:
             strategy=self._strategy,
             episode=episode,
             prior=prior,
+            actor=actor,
         )
         initial = CaseState.open(opening, received_at, self._strategy, episode=episode)
         reuse = (
@@ -271,11 +280,14 @@ class CaseGateway:
         )
         return timeline.in_time_order()
 
-    async def record_payment(self, loan_id: str, payment: Payment) -> PaymentOutcome:
+    async def record_payment(
+        self, loan_id: str, payment: Payment, actor: Actor | None = None
+    ) -> PaymentOutcome:
         """Apply `payment`. Sent again to a case it closed, or that closed since, it is the
         repeat it is anywhere (`applied: false`; another body, `id_reused`), not a 409."""
         try:
-            return await self._update(loan_id, CollectionCase.record_payment, payment)
+            argument = _acted(ActedPayment, payment, actor)
+            return await self._update(loan_id, CollectionCase.record_payment, argument)
         except CaseClosedError:
             view, in_use = await self._case_and_ids(loan_id)
             if payment.payment_id not in in_use.payment_ids:
@@ -284,47 +296,69 @@ class CaseGateway:
             return PaymentOutcome(applied=False, case=view)
 
     async def close_case(
-        self, loan_id: str, command: CloseCase, key: str | None = None
+        self, loan_id: str, command: CloseCase, key: str | None = None, actor: Actor | None = None
     ) -> KeyedOutcome:
         """Recall the case. A case already recalled answers `accepted: false`."""
         try:
-            return await self._keyed(loan_id, CollectionCase.close, StampedClose, command, key)
+            update = CollectionCase.close
+            return await self._keyed(loan_id, update, StampedClose, command, key, actor=actor)
         except CaseClosedError:
             view = await self.get_view(loan_id)
             if view.closed_reason != "recalled":
                 raise
             return KeyedOutcome(accepted=False, case=view)
 
-    async def promise_to_pay(self, loan_id: str, command: PromiseToPay) -> CommandOutcome:
-        return await self._update(loan_id, CollectionCase.promise_to_pay, command)
+    async def promise_to_pay(
+        self, loan_id: str, command: PromiseToPay, actor: Actor | None = None
+    ) -> CommandOutcome:
+        argument = _acted(ActedPromise, command, actor)
+        return await self._update(loan_id, CollectionCase.promise_to_pay, argument)
 
     # Commands without an id of their own: each takes an Idempotency-Key (`key`).
 
     async def report_hardship(
-        self, loan_id: str, command: ReportHardship, key: str | None = None
+        self,
+        loan_id: str,
+        command: ReportHardship,
+        key: str | None = None,
+        actor: Actor | None = None,
     ) -> KeyedOutcome:
         update = CollectionCase.report_hardship
-        return await self._keyed(loan_id, update, StampedHardship, command, key)
+        return await self._keyed(loan_id, update, StampedHardship, command, key, actor=actor)
 
     async def agree_plan(
-        self, loan_id: str, command: AgreePlan, key: str | None = None
+        self,
+        loan_id: str,
+        command: AgreePlan,
+        key: str | None = None,
+        actor: Actor | None = None,
     ) -> KeyedOutcome:
-        return await self._keyed(loan_id, CollectionCase.agree_plan, StampedPlan, command, key)
+        return await self._keyed(
+            loan_id, CollectionCase.agree_plan, StampedPlan, command, key, actor=actor
+        )
 
     async def open_dispute(
-        self, loan_id: str, command: OpenDispute, key: str | None = None
+        self,
+        loan_id: str,
+        command: OpenDispute,
+        key: str | None = None,
+        actor: Actor | None = None,
     ) -> KeyedOutcome:
         update = CollectionCase.open_dispute
-        return await self._keyed(loan_id, update, StampedDispute, command, key)
+        return await self._keyed(loan_id, update, StampedDispute, command, key, actor=actor)
 
     async def resolve_dispute(
-        self, loan_id: str, command: ResolveDispute, key: str | None = None
+        self,
+        loan_id: str,
+        command: ResolveDispute,
+        key: str | None = None,
+        actor: Actor | None = None,
     ) -> KeyedOutcome:
         """Resolve the open dispute. The upheld resolution that closed the case, sent
         again, answers `accepted: false`, like every repeat."""
         update = CollectionCase.resolve_dispute
         try:
-            return await self._keyed(loan_id, update, StampedResolution, command, key)
+            return await self._keyed(loan_id, update, StampedResolution, command, key, actor=actor)
         except CaseClosedError:
             view = await self.get_view(loan_id)
             if view.closed_reason != "dispute_upheld" or command.outcome != "upheld":
@@ -332,36 +366,60 @@ class CaseGateway:
             return KeyedOutcome(accepted=False, case=view)
 
     async def cease_contact(
-        self, loan_id: str, command: CeaseContact, key: str | None = None
+        self,
+        loan_id: str,
+        command: CeaseContact,
+        key: str | None = None,
+        actor: Actor | None = None,
     ) -> KeyedOutcome:
         update = CollectionCase.cease_contact
-        return await self._keyed(loan_id, update, StampedCease, command, key)
+        return await self._keyed(loan_id, update, StampedCease, command, key, actor=actor)
 
     async def record_contact_outcome(
-        self, loan_id: str, command: RecordContactOutcome, key: str | None = None
+        self,
+        loan_id: str,
+        command: RecordContactOutcome,
+        key: str | None = None,
+        actor: Actor | None = None,
     ) -> KeyedOutcome:
         update = CollectionCase.record_contact_outcome
-        return await self._keyed(loan_id, update, StampedOutcome, command, key)
+        return await self._keyed(loan_id, update, StampedOutcome, command, key, actor=actor)
 
     async def flag_vulnerability(
-        self, loan_id: str, command: FlagVulnerability, key: str | None = None
+        self,
+        loan_id: str,
+        command: FlagVulnerability,
+        key: str | None = None,
+        actor: Actor | None = None,
     ) -> KeyedOutcome:
         update = CollectionCase.flag_vulnerability
-        return await self._keyed(loan_id, update, StampedVulnerability, command, key)
+        return await self._keyed(loan_id, update, StampedVulnerability, command, key, actor=actor)
 
-    async def clear_vulnerability(self, loan_id: str, key: str | None = None) -> KeyedOutcome:
+    async def clear_vulnerability(
+        self, loan_id: str, key: str | None = None, actor: Actor | None = None
+    ) -> KeyedOutcome:
         update = CollectionCase.clear_vulnerability
         command = ClearVulnerability()
-        return await self._keyed(loan_id, update, StampedVulnerabilityCleared, command, key)
+        return await self._keyed(
+            loan_id, update, StampedVulnerabilityCleared, command, key, actor=actor
+        )
 
     async def start_breathing_space(
-        self, loan_id: str, command: StartBreathingSpace, key: str | None = None
+        self,
+        loan_id: str,
+        command: StartBreathingSpace,
+        key: str | None = None,
+        actor: Actor | None = None,
     ) -> KeyedOutcome:
         update = CollectionCase.start_breathing_space
-        return await self._keyed(loan_id, update, StampedBreathingSpace, command, key)
+        return await self._keyed(loan_id, update, StampedBreathingSpace, command, key, actor=actor)
 
     async def migrate_strategy(
-        self, loan_id: str, command: MigrateStrategy, key: str | None = None
+        self,
+        loan_id: str,
+        command: MigrateStrategy,
+        key: str | None = None,
+        actor: Actor | None = None,
     ) -> KeyedOutcome:
         """Move the case to the strategy this service runs, which `command` must name. The
         key's request is `command` as sent, not the strategy it names."""
@@ -373,13 +431,18 @@ class CaseGateway:
             )
         migration = StrategyMigration(strategy=self._strategy, change_ref=command.change_ref)
         update = CollectionCase.migrate_strategy
-        return await self._keyed(loan_id, update, StampedMigration, migration, key, command)
+        return await self._keyed(
+            loan_id, update, StampedMigration, migration, key, command, actor=actor
+        )
 
-    async def adjust_balance(self, loan_id: str, command: AdjustBalance) -> CommandOutcome:
+    async def adjust_balance(
+        self, loan_id: str, command: AdjustBalance, actor: Actor | None = None
+    ) -> CommandOutcome:
         """Adjust the balance once per `adjustment_id`; sent again to a case it closed, the
         repeat it is anywhere (`accepted: false`; another body, `id_reused`)."""
         try:
-            return await self._update(loan_id, CollectionCase.adjust_balance, command)
+            argument = _acted(ActedAdjustment, command, actor)
+            return await self._update(loan_id, CollectionCase.adjust_balance, argument)
         except CaseClosedError:
             view, in_use = await self._case_and_ids(loan_id)
             if command.adjustment_id not in in_use.adjustment_ids:
@@ -399,15 +462,18 @@ class CaseGateway:
             ),
         )
 
-    async def reverse_payment(self, loan_id: str, command: ReversePayment) -> CommandOutcome:
+    async def reverse_payment(
+        self, loan_id: str, command: ReversePayment, actor: Actor | None = None
+    ) -> CommandOutcome:
         """Reverse a payment of the case. On a case that closed `paid` or `settled`, whose
         run has completed, the reversal reopens the case (`_reopen`)."""
+        argument = _acted(ActedReversal, command, actor)
         try:
-            return await self._update(loan_id, CollectionCase.reverse_payment, command)
+            return await self._update(loan_id, CollectionCase.reverse_payment, argument)
         except CaseClosedError:
-            return await self._reopen(loan_id, command)
+            return await self._reopen(loan_id, argument)
 
-    async def _reopen(self, loan_id: str, command: ReversePayment) -> CommandOutcome:
+    async def _reopen(self, loan_id: str, command: ActedReversal) -> CommandOutcome:
         """Start a new run of the case carrying its closed run's final state, which applies
         the reversal at once (`reopening`), and answer with the case as it left it,
         computed by the same code. A payment reversed already, for the same reason, is
@@ -432,7 +498,8 @@ class CaseGateway:
             received_at=received_at,
             strategy=state.strategy,
             carried=state,
-            reopening=command,
+            reopening=ReversePayment(payment_id=command.payment_id, reason=command.reason),
+            actor=command.actor,
         )
         reopened = state.model_copy(deep=True)
         reopen(reopened, command, received_at)
@@ -464,14 +531,20 @@ class CaseGateway:
             COMMAND_UNANSWERED,
         )
 
-    async def post_payment(self, loan_id: str, payment: Payment) -> None:
+    async def post_payment(
+        self, loan_id: str, payment: Payment, actor: Actor | None = None
+    ) -> None:
         """Signal a payment: accepted by Temporal even while no worker runs."""
-        await self._signal(loan_id, CollectionCase.payment_received, payment)
+        argument = _acted(ActedPayment, payment, actor)
+        await self._signal(loan_id, CollectionCase.payment_received, argument)
 
-    async def post_promise(self, loan_id: str, command: PromiseToPay) -> None:
+    async def post_promise(
+        self, loan_id: str, command: PromiseToPay, actor: Actor | None = None
+    ) -> None:
         """Signal a promise: accepted by Temporal even while no worker runs. The case makes
         it once per `promise_id`, or records in its timeline why it could not."""
-        await self._signal(loan_id, CollectionCase.promise_received, command)
+        argument = _acted(ActedPromise, command, actor)
+        await self._signal(loan_id, CollectionCase.promise_received, argument)
 
     async def _signal(self, loan_id: str, signal, argument) -> None:
         """Queue `signal` on a case that can take it. Temporal accepts a signal to a stuck
@@ -510,13 +583,15 @@ class CaseGateway:
         command: BaseModel,
         key: str | None,
         request: BaseModel | None = None,
+        *,
+        actor: Actor | None = None,
     ) -> KeyedOutcome:
         """Run a keyed command's `update` with `command` stamped with `key` and `request`
-        (the body as sent; `command` by default). A case that has closed since it answered
-        the key answers it again, from its history."""
+        (the body as sent; `command` by default), and sent by `actor`. A case that has
+        closed since it answered the key answers it again, from its history."""
         body = request or command
         stamp = idempotency.stamp(key, stamped.command, body) if key is not None else None
-        argument = stamped(**dict(command), idempotency=stamp)
+        argument = stamped(**dict(command), idempotency=stamp, actor=actor)
         try:
             return await self._update(loan_id, update, argument)
         except CaseClosedError:
@@ -596,6 +671,11 @@ async def _briefly(
             if asyncio.get_running_loop().time() > give_up:
                 raise
             await asyncio.sleep(0.1)
+
+
+def _acted(model: type[A], command: BaseModel, actor: Actor | None) -> A:
+    """`command` as the case is told it: the `Acted` `model` of it, sent by `actor`."""
+    return model(**dict(command), actor=actor)
 
 
 def _same_body(check: Callable[..., object], *args: object) -> None:

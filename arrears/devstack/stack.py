@@ -53,7 +53,9 @@ def _persistent_secret(path: Path, make: Callable[[], str]) -> str:
 def dev_api_keys(home: Path) -> str:
     return _persistent_secret(
         home / "dev-api-keys",
-        lambda: ",".join(f"dev-{role}-{secrets.token_urlsafe(12)}={role}" for role in ROLES),
+        lambda: ",".join(
+            f"dev-{role}:dev-{role}-{secrets.token_urlsafe(12)}={role}" for role in ROLES
+        ),
     )
 
 
@@ -172,7 +174,10 @@ class DevStack:
         table.add_row("PostgreSQL", env["DATABASE_URL"].split("@")[-1])
         table.add_row("Logs", str(self.logs))
         for entry in env["ARREARS_API_KEYS"].split(","):
-            key, _, role = entry.partition("=")
-            table.add_row(f"API key ({role})", key)
+            listed, _, role = entry.partition("=")
+            key_id, colon, key = listed.partition(":")
+            # The bearer key alone, named by its id (what the timeline names it by).
+            name = f"{role}, id {key_id}" if colon else role
+            table.add_row(f"API key ({name})", key if colon else listed)
         self.console.print(table)
         self.console.print("Ctrl-C stops everything.")

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     import arrears.workflows.limits as limits
     from arrears import ids
     from arrears.commands import (
+        ActedPayment,
         CommandOutcome,
     )
     from arrears.contracts import (
@@ -31,7 +32,6 @@ with workflow.unsafe.imports_passed_through():
         CaseOutcome,
         CaseView,
         NextAction,
-        Payment,
         PaymentOutcome,
         Timeline,
     )
@@ -94,12 +94,15 @@ class CollectionCase(CommandHandlers, LedgerChangeHandlers):
         self._state = start.carried or CaseState.open(
             start.opening, start.received_at, start.strategy, episode=start.episode
         )
+        if start.carried is None:
+            self._state.name_actor(start.actor, since=0)  # a new case: the opening's events
         if start.carried is None and start.prior is not None:
             self._state.inherit(start.prior)
         if start.carried is not None and start.reopening is not None:
             # A reversal reopens the closed case this run carries: at the instant the API
             # answered it with the same code (`reopening`).
-            reopen(self._state, start.reopening, start.received_at)
+            with self._state.acting(start.actor):
+                reopen(self._state, start.reopening, start.received_at)
         self._effects = CaseEffects(self._state, customer_synced=start.carried is not None)
         self._strategy_steps = StrategySteps(self._state, self._effects)
         self._ids = CaseIds(self._state, self._answer)
@@ -162,9 +165,13 @@ class CollectionCase(CommandHandlers, LedgerChangeHandlers):
     # Payments.
 
     @workflow.signal(name="payment_received")
-    def payment_received(self, payment: Payment) -> None:
+    def payment_received(self, payment: ActedPayment) -> None:
         """A payment from a feed that must not wait on workers. Applied once per id; one the
         case cannot take is recorded as rejected, with the rule."""
+        with self._state.acting(payment.actor):
+            self._take_signalled_payment(payment)
+
+    def _take_signalled_payment(self, payment: ActedPayment) -> None:
         if self._ids.refused_payment(payment):
             return
         try:
@@ -182,16 +189,17 @@ class CollectionCase(CommandHandlers, LedgerChangeHandlers):
         self._state.take_payment(payment, workflow.now(), "signal")
 
     @workflow.update(name="record_payment")
-    def record_payment(self, payment: Payment) -> PaymentOutcome:
+    def record_payment(self, payment: ActedPayment) -> PaymentOutcome:
         """A payment taken by an agent, answered with the new balance. Applied once per id."""
         self._follow_settlement_rule()
-        applied, allocation = self._state.take_payment(payment, workflow.now(), "update")
+        with self._state.acting(payment.actor):
+            applied, allocation = self._state.take_payment(payment, workflow.now(), "update")
         return PaymentOutcome(
             applied=applied, allocation=allocation, case=self._state.view(workflow.now())
         )
 
     @record_payment.validator
-    def _validate_payment(self, payment: Payment) -> None:
+    def _validate_payment(self, payment: ActedPayment) -> None:
         # A rejected update leaves no trace in history; validators have no side effects.
         if not takes_recovery(self._state, workflow.now()):
             self._check(self._state.require_open)

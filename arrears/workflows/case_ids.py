@@ -68,17 +68,19 @@ class CaseIds:
 
     def run(self, command: Stamped, apply: Callable[[Any, datetime], bool]) -> KeyedOutcome:
         """Apply `command` once per key (`apply(command, now)` returns whether it changed
-        the case) and answer. A repeat of what is active now changes nothing."""
+        the case) and answer, naming its actor on the events it records. A repeat of what
+        is active now changes nothing."""
         used = self._state.used_ids
         earlier = checked(used.key_use, command.idempotency)
         if earlier is not None:
             return self._keyed(earlier.accepted, replayed=True)
-        if self._repeats(command) and workflow.patched(IDS_MEAN_ONE_THING):
-            accepted = False
-        else:
-            accepted = apply(command, workflow.now())
-        used.remember_key(command.idempotency, command.command, accepted)
-        return self._keyed(accepted)
+        with self._state.acting(command.actor):
+            if self._repeats(command) and workflow.patched(IDS_MEAN_ONE_THING):
+                accepted = False
+            else:
+                accepted = apply(command, workflow.now())
+            used.remember_key(command.idempotency, command.command, accepted)
+            return self._keyed(accepted)
 
     def _repeats(self, command: Stamped) -> bool:
         """Whether `command` is the plan or the dispute active now, or the last dispute's

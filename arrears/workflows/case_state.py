@@ -6,12 +6,15 @@ story never disagree. The state is a pydantic model so that continue-as-new carr
 whole (and a reopened case's new run: `reopening`).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from arrears import strategy as rules
+from arrears.actors import Actor
 from arrears.commands import ReversePayment
 from arrears.contracts import (
     Allocation,
@@ -270,6 +273,22 @@ class CaseState(CaseCommands, BaseModel):
         those that are None are left out."""
         given = {name: value for name, value in fields.items() if value is not None}
         self.timeline.append(TimelineEvent(at=at, type=type_, rule=rule, **given))
+
+    @contextmanager
+    def acting(self, actor: Actor | None) -> Iterator[None]:
+        """Name `actor` as `actor` on every event recorded within: those of one command,
+        and of what it set in motion at once. A command without one names nobody."""
+        since = len(self.timeline)
+        try:
+            yield
+        finally:
+            self.name_actor(actor, since=since)
+
+    def name_actor(self, actor: Actor | None, *, since: int) -> None:
+        """Name `actor` on the events recorded from position `since` on."""
+        if actor is not None:
+            for event in self.timeline[since:]:
+                event.actor = actor.model_dump()
 
     def unsynced_events(self) -> list[RecordedEvent]:
         return [
@@ -569,3 +588,5 @@ class CaseStart(BaseModel):
     reopening: ReversePayment | None = None
     """The reversal that reopens the closed case `carried` (`reopening`): the new run
     applies it at once, at `received_at`."""
+    actor: Actor | None = None
+    """Who opened the case, or sent `reopening`, over HTTP (`arrears.actors`)."""

@@ -10,8 +10,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from arrears import ids
-    from arrears.commands import CommandOutcome, PromiseToPay
-    from arrears.contracts import Customer
+    from arrears.commands import ActedPromise, CommandOutcome
+    from arrears.customers import ActedCustomer
     from arrears.idempotency import (
         KeyedOutcome,
         StampedBreathingSpace,
@@ -55,9 +55,13 @@ DISPUTE_OUTCOMES = "dispute-outcomes"
 
 class CommandHandlers:
     @workflow.signal(name="promise_received")
-    def promise_received(self, command: PromiseToPay) -> None:
+    def promise_received(self, command: ActedPromise) -> None:
         """A promise from a self-service channel or an IVR. Deduplicated by promise_id; one
         the case cannot take is recorded as rejected, with the reason."""
+        with self._state.acting(command.actor):
+            self._take_signalled_promise(command)
+
+    def _take_signalled_promise(self, command: ActedPromise) -> None:
         if self._ids.refused_promise(command):
             return
         try:
@@ -74,11 +78,12 @@ class CommandHandlers:
         self._state.make_promise(command, workflow.now())
 
     @workflow.update(name="promise_to_pay")
-    def promise_to_pay(self, command: PromiseToPay) -> CommandOutcome:
-        return self._answer(self._state.make_promise(command, workflow.now()))
+    def promise_to_pay(self, command: ActedPromise) -> CommandOutcome:
+        with self._state.acting(command.actor):
+            return self._answer(self._state.make_promise(command, workflow.now()))
 
     @promise_to_pay.validator
-    def _validate_promise(self, command: PromiseToPay) -> None:
+    def _validate_promise(self, command: ActedPromise) -> None:
         self._check(self._state.used_ids.check_promise, command)
         self._check(self._state.check_promise, command, workflow.now())
 
@@ -242,11 +247,12 @@ class CommandHandlers:
         self._ids.validate(command, self._state.require_open)
 
     @workflow.signal(name="update_customer")
-    def update_customer(self, customer: Customer) -> None:
+    def update_customer(self, customer: ActedCustomer) -> None:
         """The customer's contact facts changed (sent by `CustomerUpdate`): the case follows
         them, and decides by the new time zone from now on (`follow_customer`)."""
         state = self._state
-        changed = follow_customer(state, customer, workflow.now())
+        with state.acting(customer.actor):
+            changed = follow_customer(state, customer.facts(), workflow.now())
         if (
             state.notices_undelivered
             and {"phone", "email"} & set(changed)

@@ -17,8 +17,10 @@ from temporalio.exceptions import FailureError
 with workflow.unsafe.imports_passed_through():
     from arrears import ids
     from arrears.activities.customers import CustomerRecords
+    from arrears.contracts import Customer
     from arrears.customers import (
         UPDATE_CUSTOMER_SIGNAL,
+        ActedCustomer,
         CustomerRecordUpdate,
         CustomerUpdate,
         CustomerUpdated,
@@ -40,8 +42,12 @@ class CustomerUpdateWorkflow:
         )
         if not record.found or record.customer is None:
             return None
+        told_facts = record.customer
+        if update.actor is not None:
+            # Without an actor the signal carries the facts alone, as it always did.
+            told_facts = ActedCustomer(**dict(record.customer), actor=update.actor)
         outcomes = await asyncio.gather(
-            *(self._tell(loan_id, record) for loan_id in record.open_loans)
+            *(self._tell(loan_id, told_facts) for loan_id in record.open_loans)
         )
         pairs = zip(record.open_loans, outcomes, strict=True)
         told = [loan for loan, followed in pairs if followed]
@@ -53,12 +59,12 @@ class CustomerUpdateWorkflow:
         )
 
     @staticmethod
-    async def _tell(loan_id: str, record: CustomerRecordUpdate) -> bool:
+    async def _tell(loan_id: str, customer: Customer) -> bool:
         """Signal the case of `loan_id`; False when it has closed since the records listed
         it (a closed case decides nothing more)."""
         handle = workflow.get_external_workflow_handle(ids.case_workflow_id(loan_id))
         try:
-            await handle.signal(UPDATE_CUSTOMER_SIGNAL, record.customer)
+            await handle.signal(UPDATE_CUSTOMER_SIGNAL, customer)
         except FailureError:
             return False
         return True

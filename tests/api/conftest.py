@@ -18,13 +18,19 @@ from arrears.workflows.case import CollectionCase
 from arrears.workflows.case_state import CaseStart
 from tests.factories import TEST_API_KEYS, TEST_ENCRYPTION_KEYS, opening
 
+ID_KEY = ("ops-admin", "k-ops-admin", "admin")
+"""A key listed with its id (`id:key=role`); the keys of `TEST_API_KEYS` are listed in the
+older form, without one."""
+
 
 def api_settings(env: WorkflowEnvironment, database_url: str | None = None) -> Settings:
+    listed = [f"{key}={role}" for role, key in TEST_API_KEYS.items()]
+    key_id, key, role = ID_KEY
     return Settings(
         temporal_address=env.client.service_client.config.target_host,
         temporal_namespace=env.client.namespace,
         database_url=database_url,
-        arrears_api_keys=",".join(f"{key}={role}" for role, key in TEST_API_KEYS.items()),
+        arrears_api_keys=",".join([*listed, f"{key_id}:{key}={role}"]),
         arrears_encryption_keys=TEST_ENCRYPTION_KEYS,
     )
 

@@ -19,7 +19,8 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from arrears import ids
-from arrears.contracts import CaseView, Payment, Timeline
+from arrears.commands import ActedPayment
+from arrears.contracts import CaseView, Timeline
 from arrears.strategy import load_default
 from arrears.workflows.case import CollectionCase
 from arrears.workflows.case_state import CaseStart, CaseState
@@ -43,7 +44,7 @@ class CaseThatBreaksOnPayment:
         raise RuntimeError("a bug in the workflow code")
 
     @workflow.signal(name="payment_received")
-    def payment_received(self, payment: Payment) -> None:
+    def payment_received(self, payment: ActedPayment) -> None:
         self._paid = True
 
     @workflow.query(name="view")

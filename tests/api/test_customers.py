@@ -12,9 +12,10 @@ import httpx
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from arrears.actors import derived_key_id
 from arrears.api.main import create_app
 from tests.api.conftest import api_settings, auth
-from tests.factories import case_body
+from tests.factories import TEST_API_KEYS, case_body
 
 LOS_ANGELES = "America/Los_Angeles"
 
@@ -97,8 +98,9 @@ async def test_every_open_case_of_the_customer_follows_a_new_time_zone(
             local = datetime.fromisoformat(next_action["at"]).astimezone(ZoneInfo(LOS_ANGELES))
             assert time(8) <= local.time() < time(22), next_action
         (event,) = await updates(api, body["loan_id"])
-        # Which facts changed, never their values.
-        assert event.keys() == {"at", "type", "rule", "fields"}
+        # Which facts changed, never their values; and who changed them (`test_actors`).
+        assert event.keys() == {"at", "type", "rule", "fields", "actor"}
+        assert event["actor"] == {"role": "bank", "key_id": derived_key_id(TEST_API_KEYS["bank"])}
         assert event["fields"] == ["timezone"]
         assert event["rule"] == "customer.contact_facts"
 

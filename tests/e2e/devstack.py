@@ -116,8 +116,11 @@ class DevStack:
         return base64.b64decode(payload["data"]).decode(errors="replace")
 
     def keys(self) -> dict[str, str]:
+        """{role: secret} from the dev keys (`id:secret=role`, or `secret=role` as older
+        dev homes have them)."""
         entries = (self.home / "dev-api-keys").read_text().strip().split(",")
-        return {role: key for key, _, role in (e.partition("=") for e in entries)}
+        pairs = (e.partition("=") for e in entries)
+        return {role: key.rpartition(":")[2] for key, _, role in pairs}
 
 
 def _role(cmdline: list[str]) -> str:

@@ -1,10 +1,11 @@
 """Cases: open one for an overdue loan, list them, read one's state and timeline, recall."""
 
+import functools
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response, status
 
-from arrears.api.deps import ANY_ROLE, OPENS_CASES, Customers, Gateway
+from arrears.api.deps import ANY_ROLE, OPENS_CASES, CurrentActor, Customers, Gateway
 from arrears.api.idempotency import IdempotencyKey, answer
 from arrears.api.search import CasePage, CaseSearch
 from arrears.commands import CommandOutcome
@@ -26,7 +27,11 @@ router = APIRouter(prefix="/cases", tags=["cases"])
     },
 )
 async def open_case(
-    opening: CaseOpening, gateway: Gateway, customers: Customers, response: Response
+    opening: CaseOpening,
+    gateway: Gateway,
+    customers: Customers,
+    response: Response,
+    actor: CurrentActor,
 ) -> CaseView:
     """Open the loan's collection case. Idempotent on `loan_id`: 201 new, 200 existing.
     An opening of a loan that has a case must repeat its currency, jurisdiction, customer
@@ -34,7 +39,8 @@ async def open_case(
 
     409 `customer_conflict` when the customer is on file with other contact facts, unless
     the opening says `update_customer: true`."""
-    created, view = await gateway.open_case(opening, reconcile=customers.reconcile)
+    reconcile = functools.partial(customers.reconcile, actor=actor)
+    created, view = await gateway.open_case(opening, reconcile=reconcile, actor=actor)
     if not created:
         response.status_code = status.HTTP_200_OK
     return view
@@ -66,10 +72,11 @@ async def close_case(
     gateway: Gateway,
     key: IdempotencyKey,
     response: Response,
+    actor: CurrentActor,
     command: Annotated[CloseCase | None, Body()] = None,
 ) -> CommandOutcome:
     """The bank recalls the case: collection stops and it closes as `recalled`. The body
     may be empty. A case already recalled answers `accepted: false`; one closed otherwise
     (paid, settled, written off) is 409."""
-    outcome = await gateway.close_case(loan_id, command or CloseCase(), key)
+    outcome = await gateway.close_case(loan_id, command or CloseCase(), key, actor)
     return answer(response, outcome)

@@ -22,6 +22,7 @@ from arrears.api.deps import (
     REPORTS_HARDSHIP,
     RESOLVES_DISPUTES,
     TAKES_PROMISES,
+    CurrentActor,
     Gateway,
     RespondAsync,
 )
@@ -55,7 +56,11 @@ class PromiseAccepted(Contract):
     responses={202: {"model": PromiseAccepted, "description": "With `Prefer: respond-async`."}},
 )
 async def promise_to_pay(
-    loan_id: str, command: PromiseToPay, gateway: Gateway, respond_async: RespondAsync
+    loan_id: str,
+    command: PromiseToPay,
+    gateway: Gateway,
+    respond_async: RespondAsync,
+    actor: CurrentActor,
 ) -> CommandOutcome:
     """Record a promise to pay; contact pauses until its date. One active promise per case,
     once per `promise_id`: the same id with another `amount` or `due_date` is 409
@@ -65,42 +70,57 @@ async def promise_to_pay(
     with 202; one the case cannot take shows in its timeline as `promise_rejected`.
     """
     if respond_async:
-        await gateway.post_promise(loan_id, command)
+        await gateway.post_promise(loan_id, command, actor)
         return JSONResponse(
             PromiseAccepted(promise_id=command.promise_id).model_dump(),
             status_code=status.HTTP_202_ACCEPTED,
             headers={"Preference-Applied": "respond-async"},
         )
-    return await gateway.promise_to_pay(loan_id, command)
+    return await gateway.promise_to_pay(loan_id, command, actor)
 
 
 @router.post("/hardship", dependencies=[REPORTS_HARDSHIP])
 async def report_hardship(
-    loan_id: str, command: ReportHardship, gateway: Gateway, key: IdempotencyKey, response: Response
+    loan_id: str,
+    command: ReportHardship,
+    gateway: Gateway,
+    key: IdempotencyKey,
+    response: Response,
+    actor: CurrentActor,
 ) -> CommandOutcome:
     """The customer is in hardship: contact pauses for the cooling-off period. Each report
     restarts it: send an `Idempotency-Key` to make a resend harmless."""
-    return answer(response, await gateway.report_hardship(loan_id, command, key))
+    return answer(response, await gateway.report_hardship(loan_id, command, key, actor))
 
 
 @router.post("/plans", dependencies=[AGREES_PLANS])
 async def agree_plan(
-    loan_id: str, command: AgreePlan, gateway: Gateway, key: IdempotencyKey, response: Response
+    loan_id: str,
+    command: AgreePlan,
+    gateway: Gateway,
+    key: IdempotencyKey,
+    response: Response,
+    actor: CurrentActor,
 ) -> CommandOutcome:
     """A signed instalment plan or extension: collection pauses while it performs. Only
     what the strategy offers the case now (its stage, risk tier, hardship): else 422
     `plan_not_offered` or `beyond_offer_horizon`. The active plan sent again is
     `accepted: false`; another plan while one performs is 422 `plan_active`."""
-    return answer(response, await gateway.agree_plan(loan_id, command, key))
+    return answer(response, await gateway.agree_plan(loan_id, command, key, actor))
 
 
 @router.post("/disputes", dependencies=[OPENS_DISPUTES])
 async def open_dispute(
-    loan_id: str, command: OpenDispute, gateway: Gateway, key: IdempotencyKey, response: Response
+    loan_id: str,
+    command: OpenDispute,
+    gateway: Gateway,
+    key: IdempotencyKey,
+    response: Response,
+    actor: CurrentActor,
 ) -> CommandOutcome:
     """The customer disputes the debt: contact and escalation stop until it is resolved.
     The open dispute sent again is `accepted: false`; another is 422 `dispute_open`."""
-    return answer(response, await gateway.open_dispute(loan_id, command, key))
+    return answer(response, await gateway.open_dispute(loan_id, command, key, actor))
 
 
 @router.post("/disputes/resolve", dependencies=[RESOLVES_DISPUTES])
@@ -110,21 +130,27 @@ async def resolve_dispute(
     gateway: Gateway,
     key: IdempotencyKey,
     response: Response,
+    actor: CurrentActor,
 ) -> CommandOutcome:
     """Resolve the open dispute: `rejected` resumes collection. `upheld` with `corrected`
     amounts (required for `amount_wrong`) resumes it on the corrected balance; upheld
     `not_my_debt`, `fraud` or `already_paid` closes the case as `dispute_upheld`. A wrong
     or missing correction is a 422 `correction_required`, `correction_not_allowed` or
     `correction_increases_debt`."""
-    return answer(response, await gateway.resolve_dispute(loan_id, command, key))
+    return answer(response, await gateway.resolve_dispute(loan_id, command, key, actor))
 
 
 @router.post("/contact-preferences", dependencies=[CEASES_CONTACT])
 async def cease_contact(
-    loan_id: str, command: CeaseContact, gateway: Gateway, key: IdempotencyKey, response: Response
+    loan_id: str,
+    command: CeaseContact,
+    gateway: Gateway,
+    key: IdempotencyKey,
+    response: Response,
+    actor: CurrentActor,
 ) -> CommandOutcome:
     """Stop contact on the named channels, or on `"all"`, at once and for good."""
-    return answer(response, await gateway.cease_contact(loan_id, command, key))
+    return answer(response, await gateway.cease_contact(loan_id, command, key, actor))
 
 
 @router.post("/contact-outcomes", dependencies=[RECORDS_OUTCOMES])
@@ -134,13 +160,14 @@ async def record_contact_outcome(
     gateway: Gateway,
     key: IdempotencyKey,
     response: Response,
+    actor: CurrentActor,
 ) -> CommandOutcome:
     """What came of an agent's call; a refusal to pay marks the customer as refusing. The
     `reason` takes the strategy's path for it (reminders go on, a cooling-off pause, a
     dispute, restoring contact); a `wrong_number` makes the `contact_point` (default
     `phone`) invalid, so no SMS or call goes there; three `no_answer` in a row mark the
     debtor lost. Each is recorded: send an `Idempotency-Key` to make a resend harmless."""
-    return answer(response, await gateway.record_contact_outcome(loan_id, command, key))
+    return answer(response, await gateway.record_contact_outcome(loan_id, command, key, actor))
 
 
 @router.post("/vulnerability", dependencies=[FLAGS_VULNERABILITY])
@@ -150,19 +177,20 @@ async def flag_vulnerability(
     gateway: Gateway,
     key: IdempotencyKey,
     response: Response,
+    actor: CurrentActor,
 ) -> CommandOutcome:
     """Flag the customer as vulnerable (`kind`; `note_ref` points at notes kept elsewhere):
     the contact gate pauses or softens contact by the jurisdiction's profile. The view shows
     `vulnerability`. The same kind again is `accepted: false`; another kind replaces it."""
-    return answer(response, await gateway.flag_vulnerability(loan_id, command, key))
+    return answer(response, await gateway.flag_vulnerability(loan_id, command, key, actor))
 
 
 @router.delete("/vulnerability", dependencies=[FLAGS_VULNERABILITY])
 async def clear_vulnerability(
-    loan_id: str, gateway: Gateway, key: IdempotencyKey, response: Response
+    loan_id: str, gateway: Gateway, key: IdempotencyKey, response: Response, actor: CurrentActor
 ) -> CommandOutcome:
     """The vulnerability flag no longer applies; `accepted: false` when none was set."""
-    return answer(response, await gateway.clear_vulnerability(loan_id, key))
+    return answer(response, await gateway.clear_vulnerability(loan_id, key, actor))
 
 
 @router.post("/breathing-space", dependencies=[NOTES_BREATHING_SPACE])
@@ -172,6 +200,7 @@ async def start_breathing_space(
     gateway: Gateway,
     key: IdempotencyKey,
     response: Response,
+    actor: CurrentActor,
 ) -> CommandOutcome:
     """A Breathing Space moratorium (UK only: Debt Respite Scheme Regulations 2020): until
     it ends collection is paused (`next_action` `paused_breathing_space`), waiting contacts
@@ -181,7 +210,7 @@ async def start_breathing_space(
     `breathing_space_not_applicable`; a start after today 422 `breathing_space_not_started`;
     one over already 422 `breathing_space_over`. The same notice again is
     `accepted: false`."""
-    return answer(response, await gateway.start_breathing_space(loan_id, command, key))
+    return answer(response, await gateway.start_breathing_space(loan_id, command, key, actor))
 
 
 @router.post("/strategy", dependencies=[MIGRATES_STRATEGY])
@@ -191,9 +220,10 @@ async def migrate_strategy(
     gateway: Gateway,
     key: IdempotencyKey,
     response: Response,
+    actor: CurrentActor,
 ) -> CommandOutcome:
     """Move the case, on purpose, to the strategy this service runs (`to_version` names it;
     anything else is a 422 `strategy_not_served`). Agreed promises and plans keep their
     terms; stage, cadence and escalations follow the new strategy from the case's next step.
     `accepted` is false when the case already follows it."""
-    return answer(response, await gateway.migrate_strategy(loan_id, command, key))
+    return answer(response, await gateway.migrate_strategy(loan_id, command, key, actor))

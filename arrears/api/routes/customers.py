@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from arrears.api.deps import UPDATES_CUSTOMERS, Customers
+from arrears.api.deps import UPDATES_CUSTOMERS, CurrentActor, Customers
 from arrears.customers import CustomerFacts, CustomerUpdated
 from arrears.fields import OpaqueRef
 
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/customers", tags=["customers"])
     },
 )
 async def update_customer(
-    customer_id: OpaqueRef, facts: CustomerFacts, customers: Customers
+    customer_id: OpaqueRef, facts: CustomerFacts, customers: Customers, actor: CurrentActor
 ) -> CustomerUpdated:
     """Replace the customer's contact facts (name, phone, email, time zone, language).
 
@@ -27,4 +27,4 @@ async def update_customer(
     on counts contact hours and DPD in the new time zone. Idempotent: the same facts again
     change nothing.
     """
-    return await customers.update(customer_id, facts)
+    return await customers.update(customer_id, facts, actor)

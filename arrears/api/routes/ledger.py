@@ -10,7 +10,7 @@ reversal of a payment of a case closed `paid` or `settled`, which reopens it wit
 
 from fastapi import APIRouter
 
-from arrears.api.deps import CHANGES_BALANCES, Gateway
+from arrears.api.deps import CHANGES_BALANCES, CurrentActor, Gateway
 from arrears.commands import AdjustBalance, CommandOutcome, PaymentReversal, ReversePayment
 from arrears.fields import OpaqueRef
 
@@ -18,18 +18,24 @@ router = APIRouter(prefix="/cases/{loan_id}", tags=["balances"])
 
 
 @router.post("/adjustments", dependencies=[CHANGES_BALANCES])
-async def adjust_balance(loan_id: str, command: AdjustBalance, gateway: Gateway) -> CommandOutcome:
+async def adjust_balance(
+    loan_id: str, command: AdjustBalance, gateway: Gateway, actor: CurrentActor
+) -> CommandOutcome:
     """Credit or debit one component, once per `adjustment_id`; a credit that clears the
     balance closes the case as `adjusted`."""
-    return await gateway.adjust_balance(loan_id, command)
+    return await gateway.adjust_balance(loan_id, command, actor)
 
 
 @router.post("/payments/{payment_id}/reversal", dependencies=[CHANGES_BALANCES])
 async def reverse_payment(
-    loan_id: str, payment_id: OpaqueRef, body: PaymentReversal, gateway: Gateway
+    loan_id: str,
+    payment_id: OpaqueRef,
+    body: PaymentReversal,
+    gateway: Gateway,
+    actor: CurrentActor,
 ) -> CommandOutcome:
     """The payment did not stand (`returned`, `charged_back`, `error`): what it paid is owed
     again, component by component, once per payment_id. On a case closed `paid` or
     `settled` it reopens the case, within 120 days of the closing."""
     command = ReversePayment(payment_id=payment_id, reason=body.reason)
-    return await gateway.reverse_payment(loan_id, command)
+    return await gateway.reverse_payment(loan_id, command, actor)

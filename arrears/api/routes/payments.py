@@ -3,7 +3,7 @@
 from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 
-from arrears.api.deps import POSTS_PAYMENTS, Gateway, RespondAsync
+from arrears.api.deps import POSTS_PAYMENTS, CurrentActor, Gateway, RespondAsync
 from arrears.contracts import Contract, Payment, PaymentOutcome
 
 router = APIRouter(prefix="/cases/{loan_id}/payments", tags=["payments"])
@@ -24,6 +24,7 @@ async def post_payment(
     payment: Payment,
     gateway: Gateway,
     respond_async: RespondAsync,
+    actor: CurrentActor,
 ) -> PaymentOutcome:
     """Apply a payment once per `payment_id`, fees → interest → principal. The same
     `payment_id` with another `amount`, `currency` or `paid_at` is 409 `id_reused`. On a
@@ -33,10 +34,10 @@ async def post_payment(
     with 202; it is applied even if no worker is running at that moment.
     """
     if respond_async:
-        await gateway.post_payment(loan_id, payment)
+        await gateway.post_payment(loan_id, payment, actor)
         return JSONResponse(
             PaymentAccepted(payment_id=payment.payment_id).model_dump(),
             status_code=status.HTTP_202_ACCEPTED,
             headers={"Preference-Applied": "respond-async"},
         )
-    return await gateway.record_payment(loan_id, payment)
+    return await gateway.record_payment(loan_id, payment, actor)
