@@ -117,11 +117,8 @@ async def test_a_run_that_has_decided_nothing_yet_is_not_replayed(
     assert report.chain_rows == report.recorded_by_workflow == 0
 
 
-async def test_an_altered_row_breaks_the_chain_and_disagrees_with_the_history(
-    api: httpx.AsyncClient, dev_env: WorkflowEnvironment, pool: asyncpg.Pool
-):
-    loan_id = await paid_case(api)
-    await settled_audit(dev_env, pool, loan_id)
+async def _alter_the_payment_row(pool: asyncpg.Pool, loan_id: str, changes: str) -> int:
+    """Set `changes` (SQL) on the case's `payment_applied` audit row; returns its seq."""
     async with pool.acquire() as conn:
         seq = await conn.fetchval(
             "SELECT seq FROM audit_events WHERE loan_id = $1 AND type = 'payment_applied'",
@@ -129,11 +126,21 @@ async def test_an_altered_row_breaks_the_chain_and_disagrees_with_the_history(
         )
         await _as_a_rogue_administrator(
             conn,
-            "UPDATE audit_events SET body = jsonb_set(body, '{amount}', '300000')"
-            " WHERE loan_id = $1 AND seq = $2",
+            f"UPDATE audit_events SET {changes} WHERE loan_id = $1 AND seq = $2",
             loan_id,
             seq,
         )
+    return seq
+
+
+async def test_an_altered_row_breaks_the_chain_and_disagrees_with_the_history(
+    api: httpx.AsyncClient, dev_env: WorkflowEnvironment, pool: asyncpg.Pool
+):
+    loan_id = await paid_case(api)
+    await settled_audit(dev_env, pool, loan_id)
+    seq = await _alter_the_payment_row(
+        pool, loan_id, "body = jsonb_set(body, '{amount}', '300000')"
+    )
 
     report = await audit_case(dev_env.client, pool, loan_id)
 
@@ -148,18 +155,9 @@ async def test_an_altered_type_column_breaks_the_chain_though_the_body_agrees(
 ):
     loan_id = await paid_case(api)
     await settled_audit(dev_env, pool, loan_id)
-    async with pool.acquire() as conn:
-        seq = await conn.fetchval(
-            "SELECT seq FROM audit_events WHERE loan_id = $1 AND type = 'payment_applied'",
-            loan_id,
-        )
-        await _as_a_rogue_administrator(
-            conn,
-            "UPDATE audit_events SET type = 'payment_reversed', at = at - interval '1 day'"
-            " WHERE loan_id = $1 AND seq = $2",
-            loan_id,
-            seq,
-        )
+    seq = await _alter_the_payment_row(
+        pool, loan_id, "type = 'payment_reversed', at = at - interval '1 day'"
+    )
 
     report = await audit_case(dev_env.client, pool, loan_id)
 

@@ -280,12 +280,9 @@ async def test_a_message_that_left_after_a_payment_arrived_is_told_after_it(
     assert sent.at > closed.at
 
 
-async def test_a_message_on_its_way_when_collection_pauses_is_told_sent_not_taken_back(
-    runner: CaseRunner,
-):
-    """Hardship pauses collection while the first message is on its way: the messages still
-    waiting are taken back, each told so; the one on its way leaves and is told sent, never
-    also taken back."""
+async def hardship_while_the_first_message_is_on_its_way(runner: CaseRunner) -> list:
+    """A mid-stage case at 10:00 reports hardship while its first message is being sent;
+    the message is then let go. Returns the case's timeline once it is idle."""
     async with runner.worker():
         today = await skip_to_local(runner, SHANGHAI, time(10))
         gate = runner.blocking.hold("send_notification")
@@ -296,8 +293,17 @@ async def test_a_message_on_its_way_when_collection_pauses_is_told_sent_not_take
         )
         runner.blocking.release_all()
         await idle(handle)
-        events = await timeline(handle)
         await assert_case_is_sound(handle, runner.fakes.stored_event_types)
+        return await timeline(handle)
+
+
+async def test_a_message_on_its_way_when_collection_pauses_is_told_sent_not_taken_back(
+    runner: CaseRunner,
+):
+    """Hardship pauses collection while the first message is on its way: the messages still
+    waiting are taken back, each told so; the one on its way leaves and is told sent, never
+    also taken back."""
+    events = await hardship_while_the_first_message_is_on_its_way(runner)
 
     (sent,) = of_type(events, "contact_sent")
     withdrawn = {e.model_extra["step"] for e in of_type(events, "contact_withdrawn")}
@@ -312,18 +318,7 @@ async def test_a_message_on_its_way_that_did_not_leave_is_told_taken_back(runner
     runner.fakes.gate_before = lambda request, now: Verdict(
         "defer", "CN.messages_per_day", "CN@2026.1", until=now + timedelta(hours=12)
     )
-    async with runner.worker():
-        today = await skip_to_local(runner, SHANGHAI, time(10))
-        gate = runner.blocking.hold("send_notification")
-        handle = await runner.start(STRATEGY, due_date=today - timedelta(days=40))
-        await asyncio.wait_for(gate.entered.wait(), 10)
-        await handle.execute_update(
-            CollectionCase.report_hardship, ReportHardship(reason="illness")
-        )
-        runner.blocking.release_all()
-        await idle(handle)
-        events = await timeline(handle)
-        await assert_case_is_sound(handle, runner.fakes.stored_event_types)
+    events = await hardship_while_the_first_message_is_on_its_way(runner)
 
     assert of_type(events, "contact_sent") == [] and runner.fakes.notifications == []
     steps = [e.model_extra["step"] for e in of_type(events, "contact_withdrawn")]
