@@ -4,6 +4,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from arrears.fields import OpaqueRef
 
+_LOAN_ID = TypeAdapter(OpaqueRef)
+
 
 class ArrearsError(Exception):
     """Base of every expected failure; `detail` is safe to show to the caller."""
@@ -34,7 +36,7 @@ class CaseNotFoundError(ArrearsError):
 def could_be_a_loan_id(value: str) -> bool:
     """Whether `value` passes the checks of an opening's `loan_id` (`fields.OpaqueRef`)."""
     try:
-        TypeAdapter(OpaqueRef).validate_python(value)
+        _LOAN_ID.validate_python(value)
     except ValidationError:
         return False
     return True

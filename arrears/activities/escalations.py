@@ -18,6 +18,5 @@ class Escalations:
     async def hand_off(self, handoff: HandOff) -> HandedOff:
         """Record the hand-off once; answers when it was first handed off."""
         async with self._pool.acquire() as conn:
-            await handoffs.create_handoff(conn, handoff=handoff)
-            at = await handoffs.handed_off_at(conn, idempotency_key=handoff.idempotency_key)
+            at = await handoffs.create_handoff(conn, handoff=handoff)
         return HandedOff(at=at)

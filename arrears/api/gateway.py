@@ -493,14 +493,7 @@ class CaseGateway:
                 return CommandOutcome(accepted=False, case=state.view())
         except CommandRejected as rejected:
             raise refusal(rejected.kind, str(rejected), rejected.details, loan_id) from None
-        start = CaseStart(
-            opening=state.opening,
-            received_at=received_at,
-            strategy=state.strategy,
-            carried=state,
-            reopening=ReversePayment(payment_id=command.payment_id, reason=command.reason),
-            actor=command.actor,
-        )
+        start = CaseStart.reopening_of(state, command, received_at, command.actor)
         reopened = state.model_copy(deep=True)
         reopen(reopened, command, received_at)
         try:

@@ -7,21 +7,22 @@ import asyncpg
 from arrears.contracts import HandOff
 
 
-async def handed_off_at(conn: asyncpg.Connection, *, idempotency_key: str) -> datetime:
-    """When the hand-off under `idempotency_key` was first recorded (UTC)."""
+async def create_handoff(conn: asyncpg.Connection, *, handoff: HandOff) -> datetime:
+    """Insert the hand-off once; returns when it was first recorded (UTC), also when its
+    key was already there."""
     return await conn.fetchval(
-        "SELECT created_at FROM escalation_handoffs WHERE idempotency_key = $1", idempotency_key
-    )
-
-
-async def create_handoff(conn: asyncpg.Connection, *, handoff: HandOff) -> bool:
-    """Insert the hand-off once; False when its key was already there."""
-    status = await conn.execute(
         """
-        INSERT INTO escalation_handoffs (idempotency_key, loan_id, customer_id, step, dpd,
-                                         currency, balance, rule, strategy_version)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-        ON CONFLICT (idempotency_key) DO NOTHING
+        WITH inserted AS (
+            INSERT INTO escalation_handoffs (idempotency_key, loan_id, customer_id, step, dpd,
+                                             currency, balance, rule, strategy_version)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            ON CONFLICT (idempotency_key) DO NOTHING
+            RETURNING created_at
+        )
+        SELECT created_at FROM inserted
+        UNION ALL
+        SELECT created_at FROM escalation_handoffs WHERE idempotency_key = $1
+        LIMIT 1
         """,
         handoff.idempotency_key,
         handoff.loan_id,
@@ -33,4 +34,3 @@ async def create_handoff(conn: asyncpg.Connection, *, handoff: HandOff) -> bool:
         handoff.rule,
         handoff.strategy_version,
     )
-    return status == "INSERT 0 1"

@@ -590,3 +590,22 @@ class CaseStart(BaseModel):
     applies it at once, at `received_at`."""
     actor: Actor | None = None
     """Who opened the case, or sent `reopening`, over HTTP (`arrears.actors`)."""
+
+    @classmethod
+    def reopening_of(
+        cls,
+        closed: CaseState,
+        reversal: ReversePayment,
+        received_at: datetime,
+        actor: Actor | None = None,
+    ) -> "CaseStart":
+        """The input of the run that a reversal of `closed`'s payment reopens it with: the
+        closed run's whole state, and the reversal to apply at `received_at`."""
+        return cls(
+            opening=closed.opening,
+            received_at=received_at,
+            strategy=closed.strategy,
+            carried=closed,
+            reopening=ReversePayment(payment_id=reversal.payment_id, reason=reversal.reason),
+            actor=actor,
+        )

@@ -350,13 +350,7 @@ async def life_paid_then_reopened(env, start) -> WorkflowHandle:
     assert check_reopening(state, reversal, now) is False
     reopened = await env.client.start_workflow(
         CollectionCase.run,
-        CaseStart(
-            opening=state.opening,
-            received_at=now,
-            strategy=state.strategy,
-            carried=state,
-            reopening=reversal,
-        ),
+        CaseStart.reopening_of(state, reversal, now),
         id=handle.id,
         task_queue=(await handle.describe()).task_queue,
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,

@@ -27,13 +27,7 @@ async def reopened_by(runner: CaseRunner, handle: WorkflowHandle, reversal: Reve
     assert check_reopening(state, reversal, now) is False
     reopened = await runner.env.client.start_workflow(
         CollectionCase.run,
-        CaseStart(
-            opening=state.opening,
-            received_at=now,
-            strategy=state.strategy,
-            carried=state,
-            reopening=reversal,
-        ),
+        CaseStart.reopening_of(state, reversal, now),
         id=handle.id,
         task_queue=runner.task_queue,
         id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,

@@ -143,25 +143,31 @@ def calls_first_in_mid_stage() -> Strategy:
     return from_data(data)
 
 
-async def test_messages_waiting_for_the_window_when_the_strategy_changes_are_taken_back_with_why(
-    runner: CaseRunner,
-):
-    """Messages deferred at 02:00 to 08:00; at 03:00 the case moves to a strategy whose
-    cadence no longer sends them: the case records that they are taken back, and why."""
+async def migrated_at_night(runner: CaseRunner, *, dpd: int, to: Strategy) -> list:
+    """A case at `dpd` opened at 02:00, its messages waiting for 08:00, moved at 03:00 to
+    the strategy `to`; its timeline 12 hours later."""
     async with runner.worker():
         await sleep_until_local(runner.env, time(2))
         today = await local_today(runner.env)
-        handle = await runner.start(DEFAULT, due_date=today - timedelta(days=40))
+        handle = await runner.start(DEFAULT, due_date=today - timedelta(days=dpd))
         await eventually(lambda: bool(runner.fakes.syncs))
         await idle(handle)
         await runner.env.sleep(timedelta(hours=1))
         await handle.execute_update(
             CollectionCase.migrate_strategy,
-            StrategyMigration(strategy=calls_first_in_mid_stage(), change_ref="CHG-night"),
+            StrategyMigration(strategy=to, change_ref="CHG-night"),
         )
         await runner.env.sleep(timedelta(hours=12))
-        timeline = await events(handle)
         await assert_case_is_sound(handle, runner.fakes.stored_event_types)
+        return await events(handle)
+
+
+async def test_messages_waiting_for_the_window_when_the_strategy_changes_are_taken_back_with_why(
+    runner: CaseRunner,
+):
+    """Messages deferred at 02:00 to 08:00; at 03:00 the case moves to a strategy whose
+    cadence no longer sends them: the case records that they are taken back, and why."""
+    timeline = await migrated_at_night(runner, dpd=40, to=calls_first_in_mid_stage())
 
     def step(e) -> str | None:
         return (e.model_extra or {}).get("step")
@@ -180,20 +186,7 @@ async def test_a_notice_waiting_for_the_window_is_decided_again_under_the_new_st
 ):
     """The bureau pre-notice of a DPD-70 case waits at 02:00 for 08:00; the strategy changes
     at 03:00 and still asks for it: it is taken back, queued again and sent at 08:00."""
-    async with runner.worker():
-        await sleep_until_local(runner.env, time(2))
-        today = await local_today(runner.env)
-        handle = await runner.start(DEFAULT, due_date=today - timedelta(days=70))
-        await eventually(lambda: bool(runner.fakes.syncs))
-        await idle(handle)
-        await runner.env.sleep(timedelta(hours=1))
-        await handle.execute_update(
-            CollectionCase.migrate_strategy,
-            StrategyMigration(strategy=earlier_mid_stage(), change_ref="CHG-night"),
-        )
-        await runner.env.sleep(timedelta(hours=12))
-        timeline = await events(handle)
-        await assert_case_is_sound(handle, runner.fakes.stored_event_types)
+    timeline = await migrated_at_night(runner, dpd=70, to=earlier_mid_stage())
 
     withdrawn = [
         e
