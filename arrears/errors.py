@@ -89,7 +89,7 @@ class IdReusedError(ArrearsError):
 
 class InvalidIdempotencyKeyError(ArrearsError):
     """An `Idempotency-Key` header that is no key: 1 to 255 printable ASCII characters,
-    bare or as a structured-field string (a 400)."""
+    bare or as a structured-field string, given once (a 400)."""
 
     code = "invalid_idempotency_key"
 

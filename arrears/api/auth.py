@@ -38,6 +38,9 @@ async def authenticate(
 ) -> Caller:
     """Resolve `Authorization: Bearer <key>` to a caller, or answer 401."""
     keys: dict[str, Actor] = request.app.state.api_keys
+    if len(request.headers.getlist("authorization")) > 1:
+        # A proxy that adds its own would otherwise decide who the case records.
+        raise _unauthorized("more than one Authorization header")
     presented = credentials.credentials.strip() if credentials is not None else ""
     if not presented:
         raise _unauthorized("missing bearer API key")

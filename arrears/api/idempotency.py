@@ -9,7 +9,7 @@ key (`arrears.idempotency`).
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Response
+from fastapi import Depends, Header, Request, Response
 
 from arrears.commands import CommandOutcome
 from arrears.errors import InvalidIdempotencyKeyError
@@ -19,6 +19,7 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 
 
 async def idempotency_key(
+    request: Request,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -29,6 +30,10 @@ async def idempotency_key(
 ) -> str | None:
     if idempotency_key is None:
         return None
+    if len(request.headers.getlist("idempotency-key")) > 1:
+        # Which one a proxy or client meant is unknowable: keying on either could apply
+        # the command twice.
+        raise InvalidIdempotencyKeyError()
     key = parse_key(idempotency_key)
     if key is None:
         raise InvalidIdempotencyKeyError()

@@ -147,6 +147,19 @@ async def test_a_header_that_is_no_key_is_400_naming_it(api: httpx.AsyncClient, 
     assert "contact_outcome" not in [e["type"] for e in events]
 
 
+async def test_two_idempotency_key_headers_are_400_and_take_nothing(api: httpx.AsyncClient):
+    """Which of two keys was meant is unknowable; keying on either could apply it twice."""
+    loan_id = await open_case(api)
+    headers = [*auth("agent").items(), ("Idempotency-Key", "kk-a1"), ("Idempotency-Key", "kk-b1")]
+    response = await api.post(
+        f"/v1/cases/{loan_id}/contact-outcomes", json={"outcome": "no_answer"}, headers=headers
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "invalid_idempotency_key"
+    events = await timeline_until(api, loan_id, "case_opened")
+    assert "contact_outcome" not in [e["type"] for e in events]
+
+
 async def test_the_active_plan_sent_again_is_accepted_false(api: httpx.AsyncClient):
     loan_id = await open_case(api, due_date=days_ago(40))
     plan = {"kind": "instalments", "first_due_date": days_ahead(10), "instalments": 6}

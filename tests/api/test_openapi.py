@@ -133,6 +133,15 @@ async def test_401_says_unauthenticated(api: httpx.AsyncClient, headers: dict[st
     assert response.json()["detail"]
 
 
+async def test_two_authorization_headers_are_401_whichever_comes_first(api: httpx.AsyncClient):
+    """A proxy that adds its own header must not decide who the case records."""
+    for first, second in (("bank", "auditor"), ("auditor", "bank")):
+        headers = [*auth(first).items(), *auth(second).items()]
+        response = await api.get(f"/v1/cases/{new_loan_id()}", headers=headers)
+        assert response.status_code == 401, response.text
+        assert response.json()["detail"] == "more than one Authorization header"
+
+
 async def test_403_says_forbidden(api: httpx.AsyncClient):
     response = await api.post(f"/v1/cases/{new_loan_id()}/hardship", headers=auth("auditor"))
     assert response.status_code == 403
